@@ -1,0 +1,5 @@
+"""python -m seqarena"""
+
+from seqarena.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""Small CLI helpers shared by the commands: errors, consoles, list parsing, progress bars."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from seqarena.errors import InputError
+
+err_console = Console(stderr=True)
+# tables are wide: when stdout is a pipe or a file, do not squeeze them into 80 columns
+out_console = Console() if sys.stdout.isatty() else Console(width=160)
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line on stderr and exit 2."""
+    print(f"seqarena: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_list(value: str, flag: str, choices: list[str]) -> list[str]:
+    """'a,b' -> ['a', 'b'], each checked against `choices`."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise InputError(f"{flag}: empty list; choose from {choices}")
+    for item in items:
+        if item not in choices:
+            raise InputError(f"{flag}: unknown '{item}'; choose from {choices}")
+    return items
+
+
+def check_min(flag: str, value: int | None, minimum: int = 1) -> None:
+    if value is not None and value < minimum:
+        raise InputError(f"{flag} must be >= {minimum} (got {value})")
+
+
+def progress_bar(transient: bool = False) -> Progress:
+    """A progress bar on stderr with elapsed time and an ETA."""
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        console=err_console, transient=transient,
+    )

@@ -1,0 +1,81 @@
+"""Frozen configuration dataclasses shared by every layer, and their stable hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from seqarena.errors import InputError
+
+OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a classifier is trained; the defaults are the seed's (Adam 1e-3, batch 64, 10 epochs)."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"  # one of OPTIMIZERS
+    lr: float = 1e-3  # Adadelta's lr is its scale (Kim: 1.0)
+    weight_decay: float = 0.0
+    rho: float = 0.95  # Adadelta's decay (Kim 2014)
+    max_norm: float | None = None  # max L2 norm of each row of the output layer's weight (Kim: 3)
+    grad_clip: float | None = None  # max global grad norm
+    patience: int | None = None  # early stop after this many epochs without dev improvement
+    eval_batch_size: int = 256
+
+    def __post_init__(self) -> None:
+        check_positive("epochs", self.epochs)
+        check_positive("batch_size", self.batch_size)
+        check_positive("eval_batch_size", self.eval_batch_size)
+        if self.optimizer not in OPTIMIZERS:
+            raise InputError(f"optimizer: unknown '{self.optimizer}'; choose from {list(OPTIMIZERS)}")
+        if self.lr <= 0:
+            raise InputError(f"lr must be > 0 (got {self.lr})")
+
+
+def check_positive(name: str, value: int) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise InputError(f"--{name.replace('_', '-')} must be an integer >= 1 (got {value!r})")
+
+
+def with_overrides(cfg: Any, overrides: dict[str, Any], where: str = "train") -> Any:
+    """dataclasses.replace with a clear error naming unknown fields."""
+    known = {f.name for f in fields(cfg)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise InputError(f"{where}: unknown field(s) {unknown}; choose from {sorted(known)}")
+    return replace(cfg, **overrides)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A registry name plus the overrides passed to its builder (sorted, hashable)."""
+
+    name: str
+    overrides: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+
+    @staticmethod
+    def of(name: str, **overrides: Any) -> "ModelConfig":
+        return ModelConfig(name, tuple(sorted((k, _freeze(v)) for k, v in overrides.items())))
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.overrides)
+
+
+def _freeze(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def config_hash(*parts: Any) -> str:
+    """A short stable hash of dataclasses / dicts, for result ids."""
+    def norm(p: Any) -> Any:
+        if hasattr(p, "__dataclass_fields__"):
+            return {"__type__": type(p).__name__, **asdict(p)}
+        return p
+
+    text = json.dumps([norm(p) for p in parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -1,0 +1,101 @@
+"""The model registry: one MODELS dict, one way to build a model (`create_model`).
+
+Every model takes `model(tokens, lengths)`; classifiers return logits (B, C), language models are
+causal and return logits (B, T, V). Each carries `family` and `causal`, and `config` (what
+`create_model` was called with, defaults filled in) so a checkpoint can rebuild it."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from torch import nn
+
+from seqarena.errors import InputError
+from seqarena.models.attention import build_transformer
+from seqarena.models.baselines import build_bow
+from seqarena.models.conv import build_textcnn
+from seqarena.models.hybrid import build_cnn_rnn
+from seqarena.models.recurrent import build_bilstm, build_gru, build_lstm, build_rnn
+
+TASKS = ("classify", "lm")
+FAMILIES = ("recurrent", "convolutional", "hybrid", "attention", "baseline")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A registered architecture: its family and one builder per task it supports.
+    A builder takes (vocab_size, num_classes, **hyperparameters with defaults)."""
+
+    name: str
+    family: str
+    description: str
+    builders: dict[str, Callable[..., nn.Module]]
+
+
+MODELS: dict[str, ModelEntry] = {
+    e.name: e
+    for e in [
+        ModelEntry("rnn", "recurrent", "Elman RNN (tanh), state at the last real token", {"classify": build_rnn}),
+        ModelEntry("gru", "recurrent", "GRU, state at the last real token (seed 000)", {"classify": build_gru}),
+        ModelEntry("lstm", "recurrent", "LSTM, state at the last real token", {"classify": build_lstm}),
+        ModelEntry("bilstm", "recurrent", "bidirectional LSTM over packed sequences (seed 000)",
+                   {"classify": build_bilstm}),
+        ModelEntry("textcnn", "convolutional", "TextCNN, widths 3/4/5, masked max-pool (Kim 2014)",
+                   {"classify": build_textcnn}),
+        ModelEntry("cnn_rnn", "hybrid", "Conv1d n-gram features read by a GRU (seed 000)",
+                   {"classify": build_cnn_rnn}),
+        ModelEntry("transformer", "attention", "pre-LN Transformer encoder, key-padding mask, mean pool",
+                   {"classify": build_transformer}),
+        ModelEntry("bow", "baseline", "fastText-style mean of embeddings + linear", {"classify": build_bow}),
+    ]
+}
+
+
+def list_models(task: str | None = None) -> list[str]:
+    """Registered names, in registry order; only those that support `task` when given."""
+    if task is not None and task not in TASKS:
+        raise InputError(f"unknown task '{task}'; choose from {list(TASKS)}")
+    return [n for n, e in MODELS.items() if task is None or task in e.builders]
+
+
+def model_hparams(name: str, task: str) -> dict[str, Any]:
+    """The builder's hyperparameters and their defaults."""
+    builder = _entry(name, task).builders[task]
+    sig = inspect.signature(builder)
+    return {k: p.default for k, p in list(sig.parameters.items())[2:]}
+
+
+def create_model(name: str, task: str, vocab_size: int, num_classes: int | None = None,
+                 **overrides: Any) -> nn.Module:
+    """Build a registered model. Unknown names, tasks or hyperparameters raise a ValueError that
+    lists the valid choices."""
+    entry = _entry(name, task)
+    defaults = model_hparams(name, task)
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise InputError(f"model '{name}': unknown hyperparameter(s) {unknown}; choose from {sorted(defaults)}")
+    hparams = {**defaults, **overrides}
+    model = entry.builders[task](vocab_size, num_classes, **hparams)
+    model.family = entry.family
+    model.config = {"name": name, "task": task, "vocab_size": vocab_size, "num_classes": num_classes,
+                    "hparams": hparams}
+    return model
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def _entry(name: str, task: str) -> ModelEntry:
+    if name not in MODELS:
+        raise InputError(f"unknown model '{name}'; choose from {list(MODELS)}")
+    entry = MODELS[name]
+    if task not in entry.builders:
+        raise InputError(f"model '{name}' has no task '{task}'; it supports {sorted(entry.builders)}")
+    return entry
+
+
+__all__ = ["MODELS", "ModelEntry", "TASKS", "FAMILIES", "create_model", "list_models", "model_hparams",
+           "count_params"]

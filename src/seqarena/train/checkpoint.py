@@ -1,0 +1,69 @@
+"""Self-describing checkpoints: weights + model config + vocabulary + labels + seqarena version.
+
+Saved with plain containers only, so they load with `torch.load(..., weights_only=True)`; a file
+that carries pickled objects is refused, never executed."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from seqarena.errors import InputError
+
+FORMAT_VERSION = 1
+
+
+def save_checkpoint(path: Path | str, model: nn.Module, **extra: Any) -> None:
+    """Write atomically (temp file + rename), so an interrupted save never corrupts an existing file.
+    `extra` must hold plain data (str, int, float, bool, None, lists, dicts, tensors)."""
+    from seqarena import __version__
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": "seqarena-checkpoint",
+        "format_version": FORMAT_VERSION,
+        "seqarena_version": __version__,
+        "model_config": model.config,
+        "state_dict": model.state_dict(),
+        **extra,
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path | str, task: str | None = None) -> dict:
+    """Load and check a checkpoint; with `task`, refuse one made for another task."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such checkpoint file")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsupported content"
+        raise InputError(f"{path}: refused: the file carries pickled objects, not plain data ({first[:120]})")
+    except Exception as e:  # truncated or not a torch file at all
+        raise InputError(f"{path}: not a readable checkpoint ({type(e).__name__})")
+    if not isinstance(ckpt, dict) or ckpt.get("format") != "seqarena-checkpoint":
+        raise InputError(f"{path}: not a seqarena checkpoint")
+    if ckpt.get("format_version") != FORMAT_VERSION:
+        raise InputError(f"{path}: checkpoint format version {ckpt.get('format_version')} is not supported "
+                         f"(this seqarena reads version {FORMAT_VERSION})")
+    if task is not None and ckpt["model_config"].get("task") != task:
+        raise InputError(f"{path}: checkpoint is for task '{ckpt['model_config'].get('task')}', not '{task}'")
+    return ckpt
+
+
+def model_from_checkpoint(ckpt: dict) -> nn.Module:
+    from seqarena.models import create_model
+
+    cfg = ckpt["model_config"]
+    model = create_model(cfg["name"], cfg["task"], cfg["vocab_size"], cfg["num_classes"], **cfg["hparams"])
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval()

@@ -1,0 +1,135 @@
+"""The training loop for classifiers: one visible loop, no framework (after nanoGPT's train.py)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqarena.config import TrainConfig
+from seqarena.data.batching import Split
+from seqarena.runtime import Stopwatch, seed_everything
+from seqarena.train.metrics import accuracy, macro_f1
+
+
+@dataclass
+class FitResult:
+    """What training produced. `history` has one dict per epoch; `selected_epoch` is the epoch whose
+    weights the model holds at the end (best dev accuracy when a dev split was given, else the last)."""
+
+    history: list[dict] = field(default_factory=list)
+    train_time_s: float = 0.0  # optimisation only: forward, backward, step
+    eval_time_s: float = 0.0  # per-epoch evaluation, measured apart
+    selected_epoch: int = 0
+    stopped_early: bool = False
+
+
+def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # fused Adam/AdamW: one kernel for all parameters (3-4x cheaper steps than the loop on CPU)
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    if cfg.optimizer == "adadelta":
+        return torch.optim.Adadelta(params, lr=cfg.lr, rho=cfg.rho, eps=1e-6, weight_decay=cfg.weight_decay)
+    return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, split: Split, batch_size: int = 256) -> torch.Tensor:
+    """(N, C) logits in the split's row order (batches are length-bucketed internally)."""
+    model.eval()
+    out = None
+    for idx, (x, lengths, _) in split.batches(batch_size):
+        logits = model(x, lengths)
+        if out is None:
+            out = torch.empty(len(split), logits.shape[-1], device=logits.device)
+        out[idx.to(logits.device)] = logits.float()
+    return out if out is not None else torch.empty(0, 0)
+
+
+def evaluate(model: nn.Module, split: Split, batch_size: int = 256) -> dict:
+    """Accuracy, macro-F1 and mean cross-entropy on a split (model in eval mode, no dropout)."""
+    logits = predict_logits(model, split, batch_size)
+    gold = split.labels
+    pred = logits.argmax(-1)
+    return {
+        "loss": float(F.cross_entropy(logits, gold)),
+        "acc": accuracy(pred, gold),
+        "macro_f1": macro_f1(pred.cpu(), gold.cpu(), logits.shape[-1]),
+    }
+
+
+def fit(
+    model: nn.Module,
+    train: Split,
+    test: Split | None = None,
+    dev: Split | None = None,
+    cfg: TrainConfig = TrainConfig(),
+    device: torch.device = torch.device("cpu"),
+    seed: int = 0,
+    on_epoch: Callable[[dict], None] | None = None,
+) -> FitResult:
+    """Train `model` in place. Each epoch: one shuffled, length-bucketed pass over `train`, then
+    evaluation on dev and test (timed apart from training). With `dev`, the weights of the best dev
+    epoch are restored at the end and `cfg.patience` may stop training early."""
+    g = seed_everything(seed)
+    model.to(device)
+    train, test, dev = (s.to(device) if s is not None else None for s in (train, test, dev))
+    opt = make_optimizer(model.parameters(), cfg)
+    train_clock, eval_clock = Stopwatch(device), Stopwatch(device)
+    result = FitResult()
+    best_dev, best_state, since_best = -1.0, None, 0
+
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device, dtype=torch.long)
+        with train_clock.time():
+            for _, (x, lengths, y) in train.batches(cfg.batch_size, shuffle=True, generator=g):
+                logits = model(x, lengths)  # (B, C)
+                loss = F.cross_entropy(logits, y)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.grad_clip:
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                opt.step()
+                if cfg.max_norm is not None:
+                    with torch.no_grad():  # Kim 2014: rescale each class's weight vector to norm <= s
+                        model.head.weight.copy_(torch.renorm(model.head.weight, 2, 0, cfg.max_norm))
+                loss_sum += loss.detach() * len(y)
+                correct += (logits.argmax(-1) == y).sum()
+        row = {"epoch": epoch, "train_loss": float(loss_sum) / len(train), "train_acc": int(correct) / len(train)}
+        with eval_clock.time():
+            if dev is not None:
+                d = evaluate(model, dev, cfg.eval_batch_size)
+                row.update(dev_acc=d["acc"], dev_loss=d["loss"])
+            if test is not None:
+                t = evaluate(model, test, cfg.eval_batch_size)
+                row.update(test_acc=t["acc"], test_macro_f1=t["macro_f1"])
+        row["train_time_s"] = train_clock.seconds
+        result.history.append(row)
+        result.selected_epoch = epoch
+        if on_epoch is not None:
+            on_epoch(row)
+        if dev is not None:
+            if row["dev_acc"] > best_dev:
+                best_dev, since_best = row["dev_acc"], 0
+                best_state = copy.deepcopy(model.state_dict())
+                best_epoch = epoch
+            else:
+                since_best += 1
+                if cfg.patience is not None and since_best >= cfg.patience:
+                    result.stopped_early = True
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+        result.selected_epoch = best_epoch
+    result.train_time_s = train_clock.seconds
+    result.eval_time_s = eval_clock.seconds
+    model.eval()
+    return result
