@@ -47,3 +47,41 @@ def aggregate(rows: list[dict], by: tuple[str, ...] = ("dataset", "model"),
             agg[m], agg[f"{m}_std"], agg[f"{m}_ci95"] = s["mean"], s["std"], s["ci95"]
         out.append(agg)
     return out
+
+
+def paired_test(a: list[float], b: list[float]) -> dict:
+    """Two-sided paired t-test of a against b over matched repeats (same folds/seeds).
+    Returns {'mean_diff', 'p_value', 'n', 'significant'} at the 5 % level; p is NaN below 2 pairs
+    or when every difference is equal (no variance to test)."""
+    from scipy import stats as sps  # scipy comes with scikit-learn
+
+    n = min(len(a), len(b))
+    diffs = [float(x) - float(y) for x, y in zip(a[:n], b[:n])]
+    mean_diff = statistics.fmean(diffs) if diffs else float("nan")
+    if n < 2 or statistics.pstdev(diffs) == 0.0:
+        return {"mean_diff": mean_diff, "p_value": float("nan"), "n": n, "significant": False}
+    p = float(sps.ttest_rel(a[:n], b[:n]).pvalue)
+    return {"mean_diff": mean_diff, "p_value": p, "n": n, "significant": p < 0.05}
+
+
+def best_vs_rest(rows: list[dict], metric: str = "test_acc", by: str = "model",
+                 pair_on: tuple[str, ...] = ("dataset", "fold", "seed")) -> dict:
+    """For each group of `by` (per dataset), a paired test of the best (highest mean `metric`) against
+    every other one, pairing rows that share `pair_on`. Returns {dataset: {'best', 'tests': {model: test}}}."""
+    out: dict = {}
+    for ds in dict.fromkeys(r.get("dataset") for r in rows):
+        rs = [r for r in rows if r.get("dataset") == ds and r.get(metric) is not None]
+        by_model: dict[str, dict[tuple, float]] = {}
+        for r in rs:
+            by_model.setdefault(r[by], {})[tuple(r.get(k) for k in pair_on)] = float(r[metric])
+        if not by_model:
+            continue
+        best = max(by_model, key=lambda m: statistics.fmean(by_model[m].values()))
+        tests = {}
+        for m, vals in by_model.items():
+            if m == best:
+                continue
+            keys = [k for k in by_model[best] if k in vals]
+            tests[m] = paired_test([by_model[best][k] for k in keys], [vals[k] for k in keys])
+        out[ds] = {"best": best, "tests": tests}
+    return out
