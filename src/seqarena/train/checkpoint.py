@@ -46,8 +46,10 @@ def load_checkpoint(path: Path | str, task: str | None = None) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else "unsupported content"
-        raise InputError(f"{path}: refused: the file carries pickled objects, not plain data ({first[:120]})")
+        if "Weights only load failed" not in str(e):
+            raise InputError(f"{path}: not a readable checkpoint (not a torch file)")
+        raise InputError(f"{path}: refused: the file carries pickled Python objects, not plain data; "
+                         "it was not loaded (seqarena loads checkpoints with weights_only=True)")
     except Exception as e:  # truncated or not a torch file at all
         raise InputError(f"{path}: not a readable checkpoint ({type(e).__name__})")
     if not isinstance(ckpt, dict) or ckpt.get("format") != "seqarena-checkpoint":

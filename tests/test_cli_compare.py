@@ -1,0 +1,77 @@
+"""`seqarena compare` end to end at small sizes, its flags, and its errors."""
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from seqarena.cli import main
+
+KEYS = {"model", "params", "train_acc", "test_acc", "macro_f1", "train_time_s", "latency_ms", "throughput"}
+
+
+def cli(capsys, *args):
+    with pytest.raises(SystemExit) as e:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return e.value.code, out, err
+
+
+def test_compare_json_rows(capsys, tmp_path):
+    code, out, err = cli(capsys, "compare", "--models", "bow,textcnn", "--epochs", "1", "--jobs", "1",
+                         "--json", "--out", str(tmp_path))
+    assert code == 0
+    rows = json.loads(out)  # nothing but JSON on stdout
+    assert [r["model"] for r in rows] == ["bow", "textcnn"]
+    for r in rows:
+        assert KEYS <= set(r)
+        assert 0.5 < r["test_acc"] <= 1.0 and r["params"] > 0 and r["latency_ms"] > 0
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert len(saved["rows"]) == 2
+    n = sqlite3.connect(tmp_path / "results.sqlite").execute("select count(*) from results").fetchone()[0]
+    assert n == 2
+
+
+def test_compare_table_with_seeds(capsys):
+    code, out, _ = cli(capsys, "compare", "--models", "bow", "--epochs", "1", "--seeds", "2", "--jobs", "1")
+    assert code == 0
+    assert "bow" in out and "±" in out and "test acc" in out
+
+
+def test_workers_give_the_same_numbers_as_in_process(capsys):
+    args = ["compare", "--models", "bow,textcnn", "--epochs", "1", "--json", "--threads", "1"]
+    _, one, _ = cli(capsys, *args, "--jobs", "1")
+    _, two, _ = cli(capsys, *args, "--jobs", "2")
+    pick = lambda s: [(r["model"], r["train_acc"], r["test_acc"]) for r in json.loads(s)]  # noqa: E731
+    assert pick(one) == pick(two)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--models", "gru,nope"], "unknown 'nope'; choose from"),
+        (["--epochs", "0"], "--epochs must be >= 1"),
+        (["--jobs", "0"], "--jobs must be >= 1"),
+        (["--device", "tpu"], "unknown device 'tpu'; choose from"),
+        (["--seeds", "0"], "--seeds must be >= 1"),
+        (["--epochs", "ten"], "--epochs"),
+        (["--no-such-flag"], "No such option"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, args, expected):
+    code, out, err = cli(capsys, "compare", *args)
+    assert code == 2
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert out == ""
+
+
+def test_help_explains():
+    r = subprocess.run([sys.executable, "-m", "seqarena", "compare", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0
+    for flag in ("--models", "--epochs", "--seeds", "--device", "--threads", "--jobs", "--out", "--json"):
+        assert flag in r.stdout
+    top = subprocess.run([sys.executable, "-m", "seqarena", "--help"], capture_output=True, text=True)
+    assert top.returncode == 0 and "compare" in top.stdout

@@ -1,0 +1,32 @@
+import math
+
+import pytest
+
+from seqarena.run.stats import aggregate, best_vs_rest, paired_test, summarize
+
+
+def test_summarize():
+    s = summarize([1.0, 2.0, 3.0])
+    assert s["mean"] == 2.0 and s["std"] == 1.0 and s["n"] == 3
+    assert s["ci95"] == pytest.approx(4.303 * 1.0 / math.sqrt(3))
+    one = summarize([5.0])
+    assert one["std"] == 0.0 and math.isnan(one["ci95"])
+
+
+def test_paired_test_detects_a_consistent_gap():
+    a = [0.90, 0.92, 0.91, 0.93, 0.90]
+    b = [x - d for x, d in zip(a, [0.05, 0.04, 0.06, 0.05, 0.045])]
+    r = paired_test(a, b)
+    assert r["significant"] and r["p_value"] < 0.01 and r["mean_diff"] > 0
+    assert not paired_test([0.9, 0.8, 0.85], [0.85, 0.86, 0.84])["significant"]
+
+
+def test_aggregate_and_best_vs_rest():
+    rows = [{"dataset": "d", "model": m, "family": "x", "params": 1, "fold": f, "seed": 0,
+             "test_acc": acc + 0.01 * f, "train_acc": 1.0}
+            for m, acc in (("a", 0.9), ("b", 0.7)) for f in range(4)]
+    agg = aggregate(rows)
+    assert [r["model"] for r in agg] == ["a", "b"] and agg[0]["n"] == 4
+    assert agg[0]["test_acc"] == pytest.approx(0.915)
+    res = best_vs_rest(rows)
+    assert res["d"]["best"] == "a" and set(res["d"]["tests"]) == {"b"}
