@@ -46,7 +46,7 @@ def load_checkpoint(path: Path | str, task: str | None = None) -> dict:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        if "Weights only load failed" not in str(e):
+        if "Unsupported global" not in str(e):  # a torch.load failure that is not a refused object
             raise InputError(f"{path}: not a readable checkpoint (not a torch file)")
         raise InputError(f"{path}: refused: the file carries pickled Python objects, not plain data; "
                          "it was not loaded (seqarena loads checkpoints with weights_only=True)")
