@@ -25,7 +25,7 @@ class TrainConfig:
     max_norm: float | None = None  # max L2 norm of each row of the output layer's weight (Kim: 3)
     grad_clip: float | None = None  # max global grad norm
     patience: int | None = None  # early stop after this many epochs without dev improvement
-    eval_batch_size: int = 256
+    eval_batch_size: int = 1024  # evaluation has no gradients: large batches, fewer serial steps
 
     def __post_init__(self) -> None:
         check_positive("epochs", self.epochs)
