@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from seqarena.cli.common import err_console, out_console
@@ -48,11 +55,10 @@ def list_datasets(
     for col in ("name", "present", "protocol", "classes", "train", "dev", "test", "vocab", "where", "description"):
         t.add_column(col, justify="right" if col in ("train", "dev", "test", "vocab") else "left")
     for r in rows:
-        def cell(key: str) -> str:
-            return "-" if r.get(key) is None else str(r[key])
+        cell = {k: "-" if r.get(k) is None else str(r[k]) for k in ("protocol", "train", "dev", "test", "vocab")}
         classes = ", ".join(r["classes"]) if r.get("classes") else "-"
-        t.add_row(r["name"], "yes" if r["present"] else "no", cell("protocol"), classes, cell("train"),
-                  cell("dev"), cell("test"), cell("vocab"), r["where"], r["description"])
+        t.add_row(r["name"], "yes" if r["present"] else "no", cell["protocol"], classes, cell["train"],
+                  cell["dev"], cell["test"], cell["vocab"], r["where"], r["description"])
     out_console.print(t)
     if not all(r["present"] for r in rows):
         err_console.print("missing datasets: `seqarena data download NAME`")
@@ -84,6 +90,6 @@ def download(
             bar.update(tasks[f.path], completed=f.size)
     fetched = sum(1 for _, new in result if new)
     err_console.print(f"{name}: {len(result)} file(s) verified (sha256) in {root} "
-                      f"({fetched} downloaded, {len(result) - fetched} already present)")
+                      f"({fetched} downloaded, {len(result) - fetched} already present)", soft_wrap=True)
     if cache_dir is not None and cache_dir.resolve() not in [d.resolve() for d in candidate_dirs()]:
-        err_console.print(f"use it with --data-dir {cache_dir} (or SEQARENA_DATA={cache_dir})")
+        err_console.print(f"use it with --data-dir {cache_dir} (or SEQARENA_DATA={cache_dir})", soft_wrap=True)

@@ -112,5 +112,5 @@ def train(
     scores = [f"{k} {row[k]:.4f}" for k in ("train_acc", "dev_acc", "test_acc", "macro_f1") if row[k] is not None]
     out_console.print(f"{model} on {data.name} ({row['n_train']} train, vocab {data.vocab_size:,}, "
                       f"{row['params']:,} params): epoch {res.selected_epoch}/{len(res.history)} kept; "
-                      + ", ".join(scores) + f"; train {res.train_time_s:.1f} s on {dev}")
-    err_console.print(f"checkpoint written to {out}")
+                      + ", ".join(scores) + f"; train {res.train_time_s:.1f} s on {dev}", soft_wrap=True)
+    err_console.print(f"checkpoint written to {out}", soft_wrap=True)
