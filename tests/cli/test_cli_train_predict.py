@@ -142,3 +142,16 @@ def test_missing_named_dataset_is_one_line(tmp_path, capsys):
     code, out, err = run(["train", "--model", "bow", "--dataset", "mr", "--data-dir", tmp_path], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "dataset 'mr' not found" in err and str(tmp_path) in err and "seqarena data download mr" in err
+
+
+def test_cp1252_file_warns_in_one_stderr_line(tmp_path, capsys):
+    d = tmp_path / "classes"
+    d.mkdir()
+    (d / "pos.txt").write_bytes("caf\u00e9 au lait \u2014 lovely\ngood\n".encode("cp1252"))
+    (d / "neg.txt").write_bytes(b"bad\nawful\n")
+    code, out, err = run(["train", "--model", "bow", "--train", d, "--format", "per-class", "--epochs", "1",
+                          "--threads", "1", "--device", "cpu", "--out", tmp_path / "m.pt", "--json"], capsys)
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "warning" in line]
+    assert len(warned) == 1 and "pos.txt: not valid UTF-8" in warned[0] and "cp1252" in warned[0]
+    assert json.loads(out)["n_train"] == 4

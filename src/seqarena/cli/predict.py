@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from seqarena.cli.common import out_console
+from seqarena.cli.train import warnings_as_lines
 from seqarena.data import Split, pad_sequences
 from seqarena.data.text import read_lines
 from seqarena.data.tokenize import get_tokenizer
@@ -51,7 +52,8 @@ def predict(
     if bool(texts) == (file is not None):
         raise InputError("give texts as arguments or --file FILE (one text per line), not both or neither")
     ckpt = load_checkpoint(checkpoint, task="classify")
-    items = [line for _, line in read_lines(file)] if file is not None else list(texts)
+    with warnings_as_lines():
+        items = [line for _, line in read_lines(file)] if file is not None else list(texts)
     for i, t in enumerate(items, start=1):
         if not t.strip():
             raise InputError(f"text {i}: empty text")

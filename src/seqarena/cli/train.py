@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import warnings
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import torch
 import typer
@@ -22,6 +24,16 @@ from seqarena.models import count_params, create_model, list_models
 from seqarena.runtime import environment, resolve_device, set_threads
 from seqarena.train import evaluate, fit
 from seqarena.train.checkpoint import save_checkpoint
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show warnings raised inside (e.g. a file read as cp1252) as one stderr line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        err_console.print(f"seqarena: warning: {w.message}", soft_wrap=True, highlight=False)
 
 
 def load_data(dataset: str | None, train: list[Path] | None, dev: list[Path] | None, test: list[Path] | None,
@@ -81,8 +93,9 @@ def train(
     check_min("--min-freq", min_freq)
     dev = resolve_device(device)
     set_threads(threads)
-    data = load_data(dataset, train_files, dev_files, test_files, fmt, text_column, label_column, tokenizer,
-                     min_freq, max_vocab, data_dir)
+    with warnings_as_lines():
+        data = load_data(dataset, train_files, dev_files, test_files, fmt, text_column, label_column, tokenizer,
+                         min_freq, max_vocab, data_dir)
     out = out or Path(f"{model}-{data.name.replace(':', '-')}.pt")
     cfg = TrainConfig(epochs=epochs)
     torch.manual_seed(seed)  # the same seed gives the same initial weights
@@ -104,7 +117,7 @@ def train(
         "train_acc": sel["train_acc"], "dev_acc": sel.get("dev_acc"), "test_acc": test.get("acc"),
         "macro_f1": test.get("macro_f1"), "epochs_run": len(res.history), "selected_epoch": res.selected_epoch,
         "train_time_s": res.train_time_s, "eval_time_s": res.eval_time_s, "checkpoint": str(out),
-        **environment(dev),
+        "history": res.history, **environment(dev),
     }
     if as_json:
         print(json.dumps(row, indent=1))
