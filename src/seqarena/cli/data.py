@@ -20,7 +20,7 @@ from rich.table import Table
 from seqarena.cli.common import err_console, out_console
 from seqarena.data import DATASETS, load_dataset
 from seqarena.data.download import dataset_files, download_dataset
-from seqarena.data.sources import candidate_dirs, default_cache_dir
+from seqarena.data.sources import candidate_dirs, default_cache_dir, locate
 from seqarena.errors import InputError
 
 data_app = typer.Typer(help="Datasets: list the known ones, download them.", no_args_is_help=True,
@@ -37,13 +37,20 @@ def list_datasets(
     """Show every known dataset, whether it is present, and (when present) its sizes, classes, protocol."""
     rows = []
     for name, entry in DATASETS.items():
-        row = {"name": name, "description": entry.description, "present": None, "where": None}
+        row = {"name": name, "description": entry.description, "present": True, "where": "built in"}
+        if entry.files:
+            try:
+                row["where"] = str(locate(name, entry.files, data_dir))
+            except InputError:  # in no data directory
+                row.update(present=False, where=" | ".join(str(d) for d in candidate_dirs(data_dir)))
+                rows.append(row)
+                continue
         try:
             ds = load_dataset(name, data_dir)
-        except InputError:  # not in any data directory
-            row.update(present=False, where=" | ".join(str(d) for d in candidate_dirs(data_dir)))
+        except InputError as e:  # present but unreadable: say why, keep listing the others
+            row["error"] = str(e)
         else:
-            row.update(present=True, where=ds.meta.get("data_dir", "built in"), protocol=ds.protocol,
+            row.update(protocol=ds.protocol,
                        classes=ds.label_names, vocab=ds.vocab_size, train=len(ds.train),
                        dev=len(ds.dev) if ds.dev is not None else None,
                        test=len(ds.test) if ds.test is not None else None)
@@ -58,7 +65,7 @@ def list_datasets(
         cell = {k: "-" if r.get(k) is None else str(r[k]) for k in ("protocol", "train", "dev", "test", "vocab")}
         classes = ", ".join(r["classes"]) if r.get("classes") else "-"
         t.add_row(r["name"], "yes" if r["present"] else "no", cell["protocol"], classes, cell["train"],
-                  cell["dev"], cell["test"], cell["vocab"], r["where"], r["description"])
+                  cell["dev"], cell["test"], cell["vocab"], r["where"], r.get("error", r["description"]))
     out_console.print(t)
     if not all(r["present"] for r in rows):
         err_console.print("missing datasets: `seqarena data download NAME`")
