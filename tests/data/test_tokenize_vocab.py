@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seqarena.data.tokenize import TOKENIZERS, char_tokenize, get_tokenizer, kim_tokenize, whitespace_tokenize
 from seqarena.data.vocab import PAD, UNK, UNK_ID, Vocab
@@ -25,6 +27,14 @@ def test_kim_lowercases_splits_clitics_and_punctuation():
     assert kim_tokenize("caf\u00e9 \u2014 ok") == ["caf", "ok"]
     # text already tokenised this way (SST-2, MR) is a fixed point
     toks = kim_tokenize("they presume their audience wo n't sit still , however")
+    assert kim_tokenize(" ".join(toks)) == toks
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abnt's'dvelrX(),!?` .-\u00e9\t", max_size=30))
+def test_kim_output_is_lowercase_nonempty_tokens_and_a_fixed_point(s):
+    toks = kim_tokenize(s)
+    assert all(t and t == t.lower() and not any(c.isspace() for c in t) for t in toks)
     assert kim_tokenize(" ".join(toks)) == toks
 
 

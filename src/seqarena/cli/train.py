@@ -62,7 +62,7 @@ def load_data(dataset: str | None, train: list[Path] | None, dev: list[Path] | N
 
 
 def train(
-    model: str = typer.Option(..., "--model", help="A registry name (see `seqarena compare --help`)."),
+    model: str = typer.Option(..., "--model", help=f"One of: {', '.join(list_models('classify'))}."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="A named dataset (see `seqarena data list`)."),
     train_files: Optional[List[Path]] = typer.Option(
         None, "--train", help="Training file(s) (repeat the flag for several; a directory for --format per-class)."),
