@@ -10,6 +10,9 @@ import typer
 
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
+from seqarena.cli.data import data_app
+from seqarena.cli.predict import predict
+from seqarena.cli.train import train
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -29,6 +32,9 @@ def _root() -> None:
 
 
 app.command()(compare)
+app.add_typer(data_app, name="data")
+app.command()(train)
+app.command()(predict)
 
 
 def main(argv: list[str] | None = None) -> None:

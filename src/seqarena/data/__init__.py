@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from seqarena.data.batching import PAD_ID, Split, pad_sequences
+from seqarena.data.corpora import CORPORA, TextConfig, load_corpus, load_files
 from seqarena.data.synthetic import BigramTaskConfig, make_bigram_task
 from seqarena.errors import InputError
 
@@ -51,6 +53,18 @@ DATASETS: dict[str, DatasetEntry] = {
         "seed 000's synthetic signal-bigram task: vocab 5000, lengths 15-40, 4000 train / 1000 test",
         _load_seed_bigram,
     ),
+    "mr": DatasetEntry(
+        "mr", "movie-review polarity (Pang & Lee 2005): 2 classes, 10662 sentences, no split (10-fold CV)",
+        partial(load_corpus, "mr"), CORPORA["mr"].files,
+    ),
+    "sst2": DatasetEntry(
+        "sst2", "Stanford Sentiment Treebank, binary sentences (Socher et al. 2013): fixed train/dev/test",
+        partial(load_corpus, "sst2"), CORPORA["sst2"].files,
+    ),
+    "subj": DatasetEntry(
+        "subj", "subjective vs objective sentences (Pang & Lee 2004): 2 classes, 10000, no split (10-fold CV)",
+        partial(load_corpus, "subj"), CORPORA["subj"].files,
+    ),
 }
 
 
@@ -62,5 +76,5 @@ def load_dataset(name: str, data_dir: Path | None = None) -> Dataset:
 
 __all__ = [
     "PAD_ID", "Split", "pad_sequences", "Dataset", "DatasetEntry", "DATASETS", "load_dataset",
-    "BigramTaskConfig", "make_bigram_task",
+    "BigramTaskConfig", "make_bigram_task", "TextConfig", "load_files",
 ]
