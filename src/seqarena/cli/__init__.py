@@ -10,6 +10,7 @@ import typer
 
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
+from seqarena.cli.report import recommend_command, report
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -29,6 +30,8 @@ def _root() -> None:
 
 
 app.command()(compare)
+app.command()(report)
+app.command("recommend")(recommend_command)
 
 
 def main(argv: list[str] | None = None) -> None:
