@@ -92,9 +92,13 @@ def _accuracy_cost(run: RunData, colors: dict) -> Section:
                     "over runs.")] + b)
 
 
+_ENV_LABELS = (("device", "device"), ("device_name", "GPU"), ("torch_version", "torch"), ("threads", "threads"),
+               ("cores", "cores"))
+
+
 def _env_line(env: dict) -> str:
-    keys = [k for k in ("device", "device_name", "torch_version", "threads", "cores") if k in env]
-    return ("Measured on " + ", ".join(f"{k} {env[k]}" for k in keys) + ".") if keys else ""
+    parts = [f"{label} {env[k]}" for k, label in _ENV_LABELS if k in env]
+    return ("Environment: " + ", ".join(parts) + ".") if parts else ""
 
 
 def _analysis_blocks(run: RunData, kind: str) -> tuple[list[Block], list[dict]] | None:

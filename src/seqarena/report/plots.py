@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from seqarena.report.load import history
 from seqarena.report.recommend import Candidate, dominates
 
-_RC = {"font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11, "legend.fontsize": 10,
+# large type for the figure size: a 5.4-inch figure shrinks to ~60 % of its width on a phone
+_RC = {"font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
+       "xtick.labelsize": 11, "ytick.labelsize": 11,
        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False}
 
 
@@ -30,7 +32,7 @@ def model_colors(models: list[str]) -> dict[str, tuple]:
     return {m: cmap(i % cmap.N) for i, m in enumerate(models)}
 
 
-def _figure(size: tuple[float, float] = (6.4, 4.2)):
+def _figure(size: tuple[float, float] = (5.4, 3.8)):
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=size, dpi=110, layout="constrained")
@@ -52,14 +54,22 @@ def _render(draw, *args) -> bytes:
         draw(ax, *args)
         if ax.get_legend_handles_labels()[0]:
             n = len(ax.get_legend_handles_labels()[0])
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=min(4, n), frameon=False)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(3, n), frameon=False)
         return _png(fig)
 
 
 def _log_if_wide(ax, values: list[float], axis: str) -> None:
+    """Log scale when the values span more than a factor of 20, with plain tick labels (10, not 10^1)."""
     pos = [v for v in values if v is not None and v > 0]
     if pos and max(pos) / min(pos) >= 20:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+        _plain_ticks(ax.xaxis if axis == "x" else ax.yaxis)
+
+
+def _plain_ticks(axis) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
 
 
 def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Figure | None:
@@ -106,13 +116,16 @@ def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Fi
         for c in pts:
             x = getattr(c, x_key)
             on = c.model in front
+            col = colors.get(str(c.model))
             ax.errorbar([x], [c.accuracy], yerr=[c.accuracy_std or 0.0], fmt="o" if on else "s", ms=8 if on else 6,
-                        mfc=colors.get(str(c.model)) if on else "white", mec=colors.get(str(c.model)), ecolor=colors.get(str(c.model)),
-                        capsize=3, label=c.model, zorder=3)
-            ax.annotate(c.model, (x, c.accuracy), xytext=(6, 6), textcoords="offset points", fontsize=9)
+                        mfc=col if on else "white", mec=col, ecolor=col, capsize=3, zorder=3)
+            ax.annotate(c.model, (x, c.accuracy), xytext=(6, 6), textcoords="offset points", fontsize=11)
         fx = sorted((getattr(c, x_key), c.accuracy) for c in pts if c.model in front)
-        ax.step([p[0] for p in fx], [p[1] for p in fx], where="post", color="0.35", ls="--", lw=1.2,
-                label="Pareto front", zorder=2)
+        ax.step([p[0] for p in fx], [p[1] for p in fx], where="post", color="0.35", ls="--", lw=1.2, zorder=2)
+        # the legend explains the encoding; the models are named beside their points
+        ax.plot([], [], "o", color="0.3", ms=7, label="on the Pareto front")
+        ax.plot([], [], "s", mfc="white", mec="0.3", ms=6, label="dominated")
+        ax.plot([], [], ls="--", color="0.35", label="Pareto front")
         _log_if_wide(ax, [getattr(c, x_key) for c in pts], "x")
         if x_key == "params":  # 320000 -> 320k
             from matplotlib.ticker import EngFormatter
@@ -127,8 +140,11 @@ def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Fi
                   f"mean accuracy against {x_label} on {dataset}; filled markers and the dashed line: Pareto front")
 
 
-_SCALING = (("train_step_ms", "training step time (ms)"), ("latency_ms", "latency, batch 1 (ms)"),
-            ("throughput", "throughput (sequences/s)"), ("peak_mem_mb", "peak memory (MB)"))
+# (row key, axis label with unit, title)
+_SCALING = (("train_step_ms", "training step time (ms)", "Training step time"),
+            ("latency_ms", "latency, batch 1 (ms)", "Latency (batch 1)"),
+            ("throughput", "throughput (sequences/s)", "Throughput"),
+            ("peak_mem_mb", "peak memory (MB)", "Peak memory"))
 
 
 def scaling(rows: list[dict], colors: dict) -> list[Figure]:
@@ -140,7 +156,7 @@ def scaling(rows: list[dict], colors: dict) -> list[Figure]:
     devices = list(dict.fromkeys(str(r.get("device", "")) for r in rows))
     styles = ["-", "--", ":", "-."]
     figs = []
-    for key, label in _SCALING:
+    for key, label, title in _SCALING:
         rs = [r for r in rows if isinstance(r.get(key), (int, float)) and isinstance(r.get(x_key), (int, float))]
         fixed = ""
         if x_key == "seq_len" and len({r.get("batch_size") for r in rs}) > 1:
@@ -150,7 +166,7 @@ def scaling(rows: list[dict], colors: dict) -> list[Figure]:
         if not rs:
             continue
 
-        def draw(ax, rs=rs, key=key, label=label, fixed=fixed):
+        def draw(ax, rs=rs, key=key, label=label, title=title, fixed=fixed):
             for m in dict.fromkeys(r.get("model") for r in rs):
                 for i, d in enumerate(devices):
                     pts = sorted((r[x_key], r[key]) for r in rs if r.get("model") == m and str(r.get("device", "")) == d)
@@ -158,12 +174,12 @@ def scaling(rows: list[dict], colors: dict) -> list[Figure]:
                         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, color=colors.get(str(m)),
                                 ls=styles[i % len(styles)], label=f"{m} ({d})" if len(devices) > 1 else str(m))
             ax.set_xscale("log", base=2)
+            _plain_ticks(ax.xaxis)
             _log_if_wide(ax, [r[key] for r in rs], "y")
             ax.set_xlabel(("sequence length T (tokens)" if x_key == "seq_len" else "batch size (sequences)")
                           + ", log scale")
             ax.set_ylabel(label + (", log scale" if ax.get_yscale() == "log" else ""))
-            ax.set_title(f"{label.split(' (')[0].capitalize()} against {'T' if x_key == 'seq_len' else 'batch size'}"
-                         + fixed)
+            ax.set_title(f"{title} against {'sequence length' if x_key == 'seq_len' else 'batch size'}{fixed}")
 
         figs.append(Figure(f"scaling-{key}", _render(draw), f"{label} against {x_key}{fixed}, per model"))
     return figs
@@ -180,12 +196,11 @@ def gradient_flow(rows: list[dict], colors: dict) -> list[Figure]:
             for m in dict.fromkeys(r.get("model") for r in sr):
                 pts = sorted((r["position"], r["grad_norm"]) for r in sr if r.get("model") == m)
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colors.get(str(m)), lw=1.4, label=str(m))
-            pos = [r["grad_norm"] for r in sr if r["grad_norm"] > 0]
-            if pos and max(pos) / min(pos) >= 20:
-                ax.set_yscale("log")
+            _log_if_wide(ax, [r["grad_norm"] for r in sr], "y")
             ax.set_xlabel("input position t (tokens from the start)")
             ax.set_ylabel("‖∂loss/∂embedding(t)‖" + (", log scale" if ax.get_yscale() == "log" else ""))
-            ax.set_title(f"Gradient flow{' — ' + stage if stage else ''}")
+            when = {"init": "at initialisation", "trained": "after training"}.get(stage, stage)
+            ax.set_title(f"Gradient flow {when}".strip())
 
         figs.append(Figure(f"gradients-{stage or 'all'}", _render(draw),
                            f"gradient norm against input position, {stage or 'all stages'}, per model"))

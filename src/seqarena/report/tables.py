@@ -75,11 +75,12 @@ def generic_table(rows: list[dict], first: tuple[str, ...] = (), caption: str = 
     cols = [c for c in first if any(c in r for r in rows)]
     for r in rows:
         cols += [k for k in r if k not in cols]
-    return Table(cols, [[fmt_value(r.get(c)) for c in cols] for r in rows], caption=caption)
+    return Table([c.replace("_", " ") for c in cols], [[fmt_value(r.get(c)) for c in cols] for r in rows],
+                 caption=caption)
 
 
 def pivot_tables(rows: list[dict], row_key: str, col_key: str, value: str, by: str | None,
-                 caption: str) -> list[Table]:
+                 caption: str, digits: int = 3) -> list[Table]:
     """value by (row_key x col_key), one table per distinct `by` (e.g. accuracy by model x difficulty per
     probe). Repeated cells are averaged. Columns are sorted numerically when they are numbers."""
     out = []
@@ -92,7 +93,7 @@ def pivot_tables(rows: list[dict], row_key: str, col_key: str, value: str, by: s
         for r in rs:
             if isinstance(r.get(value), (int, float)):
                 cells.setdefault((r.get(row_key), r.get(col_key)), []).append(float(r[value]))
-        body = [[str(rv)] + [fmt_value(_mean(cells.get((rv, cv)))) for cv in col_vals] for rv in row_vals]
+        body = [[str(rv)] + [fmt_mean(_mean(cells.get((rv, cv))), None, digits) for cv in col_vals] for rv in row_vals]
         title = caption + (f": {by} = {g}" if by else "")
         out.append(Table([row_key] + [f"{col_key} {fmt_value(cv)}" for cv in col_vals], body, caption=title))
     return out
