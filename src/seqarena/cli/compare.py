@@ -66,7 +66,7 @@ def compare(
     table = aggregate(rows)
     if out is not None:
         save_results(out, rows, table)
-        err_console.print(f"report written to {write_report(out)[0]}", markup=False, highlight=False)
+        err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(table, indent=1, default=_json_default))
         return

@@ -32,8 +32,14 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> tuple[Pa
         old.unlink()
     for name, png in images.items():
         (image_dir / _safe(name)).write_bytes(png)
-    _write(md_path, re.sub(rf"\]\({re.escape(image_dir.name)}/([^)]+)\)",
-                           lambda m: f"]({image_dir.name}/{_safe(m.group(1))})", md))
+    _write(
+        md_path,
+        re.sub(
+            rf"\]\({re.escape(image_dir.name)}/([^)]+)\)",
+            lambda m: f"]({image_dir.name}/{_safe(m.group(1))})",
+            md,
+        ),
+    )
     _write(html_path, render_html(sections, title))
     return html_path, md_path
 

@@ -31,12 +31,24 @@ class Section:
 
 
 def build_document(run: RunData) -> list[Section]:
-    models = list(dict.fromkeys([str(r.get("model")) for r in run.rows]
-                                + [str(r.get("model")) for a in run.analyses.values() for r in a.rows]))
+    models = list(
+        dict.fromkeys(
+            [str(r.get("model")) for r in run.rows]
+            + [str(r.get("model")) for a in run.analyses.values() for r in a.rows]
+        )
+    )
     colors = plots.model_colors(models)  # one colour per model across every figure
-    return [_overview(run), _results(run), _learning(run, colors), _accuracy_cost(run, colors),
-            _scaling(run, colors), _gradients(run, colors), _theory(run), _probes(run, colors),
-            _recommendation(run)]
+    return [
+        _overview(run),
+        _results(run),
+        _learning(run, colors),
+        _accuracy_cost(run, colors),
+        _scaling(run, colors),
+        _gradients(run, colors),
+        _theory(run),
+        _probes(run, colors),
+        _recommendation(run),
+    ]
 
 
 def _missing(what: str, source: str) -> str:
@@ -46,11 +58,19 @@ def _missing(what: str, source: str) -> str:
 def _overview(run: RunData) -> Section:
     b: list[Block] = [f"Run directory `{run.run_dir}`."]
     if run.rows:
-        envs = sorted({f"{r.get('device', '?')}, torch {r.get('torch_version', '?')}, {r.get('threads', '?')} "
-                       f"thread(s), {r.get('cores', '?')} core(s)" for r in run.rows})
-        b.append(f"{len(run.rows)} result rows from `{run.source}`: datasets {', '.join(map(str, datasets(run.rows)))}; "
-                 f"models {', '.join(dict.fromkeys(str(r.get('model')) for r in run.rows))}. "
-                 f"Measured on {'; '.join(envs)}. Wall times depend on the machine and its load.")
+        envs = sorted(
+            {
+                f"{r.get('device', '?')}, torch {r.get('torch_version', '?')}, {r.get('threads', '?')} "
+                f"thread(s), {r.get('cores', '?')} core(s)"
+                for r in run.rows
+            }
+        )
+        b.append(
+            f"{len(run.rows)} result rows from `{run.source}`: "
+            f"datasets {', '.join(map(str, datasets(run.rows)))}; "
+            f"models {', '.join(dict.fromkeys(str(r.get('model')) for r in run.rows))}. "
+            f"Measured on {'; '.join(envs)}. Wall times depend on the machine and its load."
+        )
     present = [k for k in run.analyses]
     b.append(f"Analysis files: {', '.join(k + '.json' for k in present) if present else 'none'}.")
     b += [f"Note: {n}" for n in run.notes]
@@ -59,8 +79,16 @@ def _overview(run: RunData) -> Section:
 
 def _results(run: RunData) -> Section:
     if not run.rows:
-        return Section("results", "Results", [_missing("measured results", "results.json / results.sqlite, "
-                                                       "written by `seqarena compare --out DIR`")])
+        return Section(
+            "results",
+            "Results",
+            [
+                _missing(
+                    "measured results",
+                    "results.json / results.sqlite, written by `seqarena compare --out DIR`",
+                )
+            ],
+        )
     b: list[Block] = []
     for t in results_tables(run.rows):
         b += [t]
@@ -69,13 +97,19 @@ def _results(run: RunData) -> Section:
 
 def _learning(run: RunData, colors: dict) -> Section:
     metric = accuracy_metric(run.rows) if run.rows else "test_acc"
-    figs = [f for ds in datasets(run.rows)
-            if (f := plots.learning_curves([r for r in run.rows if r.get("dataset") == ds], metric, colors, ds))]
+    figs = [
+        f
+        for ds in datasets(run.rows)
+        if (f := plots.learning_curves([r for r in run.rows if r.get("dataset") == ds], metric, colors, ds))
+    ]
     if not figs:
         return Section("learning-curves", "Learning curves", [_missing("per-epoch history", "results rows")])
-    return Section("learning-curves", "Learning curves",
-                   ["Held-out accuracy after each epoch; the band is ± one std over runs when there are several."]
-                   + figs)
+    return Section(
+        "learning-curves",
+        "Learning curves",
+        ["Held-out accuracy after each epoch; the band is ± one std over runs when there are several."]
+        + figs,
+    )
 
 
 def _accuracy_cost(run: RunData, colors: dict) -> Section:
@@ -85,15 +119,30 @@ def _accuracy_cost(run: RunData, colors: dict) -> Section:
         cands = recommend(rs).candidates
         b += [f for x in ("train_time_s", "params") if (f := plots.accuracy_vs(cands, x, colors, ds))]
     if not b:
-        return Section("accuracy-cost", "Accuracy against cost", [_missing("measured results", "results rows")])
-    return Section("accuracy-cost", "Accuracy against cost",
-                   [("Filled markers joined by the dashed line form the Pareto front of each plot: no other model is "
-                    "both more accurate and cheaper on that axis. Hollow markers are dominated. Error bars: ± std "
-                    "over runs.")] + b)
+        return Section(
+            "accuracy-cost", "Accuracy against cost", [_missing("measured results", "results rows")]
+        )
+    return Section(
+        "accuracy-cost",
+        "Accuracy against cost",
+        [
+            (
+                "Filled markers joined by the dashed line form the Pareto front of each plot: no other "
+                "model is both more accurate and cheaper on that axis. Hollow markers are dominated. "
+                "Error bars: ± std over runs."
+            )
+        ]
+        + b,
+    )
 
 
-_ENV_LABELS = (("device", "device"), ("device_name", "GPU"), ("torch_version", "torch"), ("threads", "threads"),
-               ("cores", "cores"))
+_ENV_LABELS = (
+    ("device", "device"),
+    ("device_name", "GPU"),
+    ("torch_version", "torch"),
+    ("threads", "threads"),
+    ("cores", "cores"),
+)
 
 
 def _env_line(env: dict) -> str:
@@ -111,18 +160,25 @@ def _analysis_blocks(run: RunData, kind: str) -> tuple[list[Block], list[dict]] 
 def _scaling(run: RunData, colors: dict) -> Section:
     got = _analysis_blocks(run, "scaling")
     if got is None:
-        return Section("scaling", "Scaling", [_missing("scaling measurements", "scaling.json, from `seqarena scale`")])
+        return Section(
+            "scaling", "Scaling", [_missing("scaling measurements", "scaling.json, from `seqarena scale`")]
+        )
     b, rows = got
     b += plots.scaling(rows, colors)
-    b.append(generic_table(rows, ("model", "device", "seq_len", "batch_size"), caption="Scaling measurements"))
+    b.append(
+        generic_table(rows, ("model", "device", "seq_len", "batch_size"), caption="Scaling measurements")
+    )
     return Section("scaling", "Scaling", b)
 
 
 def _gradients(run: RunData, colors: dict) -> Section:
     got = _analysis_blocks(run, "gradients")
     if got is None:
-        return Section("gradient-flow", "Gradient flow",
-                       [_missing("gradient measurements", "gradients.json, from `seqarena gradients`")])
+        return Section(
+            "gradient-flow",
+            "Gradient flow",
+            [_missing("gradient measurements", "gradients.json, from `seqarena gradients`")],
+        )
     b, rows = got
     b += plots.gradient_flow(rows, colors)
     if has_keys(rows, "model", "position", "grad_norm"):
@@ -140,10 +196,21 @@ def _gradient_summary(rows: list[dict]) -> Table:
         pts = sorted((r["position"], r["grad_norm"]) for r in rows if (r.get("model"), r.get("stage")) == key)
         first, last = pts[0][1], pts[-1][1]
         ratio = first / last if last else None
-        body.append([str(key[0]), str(key[1] or "-"), fmt_value(len(pts)), fmt_value(first), fmt_value(last),
-                     fmt_value(ratio)])
-    return Table(["model", "stage", "positions", "norm at first", "norm at last", "first / last"], body,
-                 caption="Gradient norm at the first and last input position")
+        body.append(
+            [
+                str(key[0]),
+                str(key[1] or "-"),
+                fmt_value(len(pts)),
+                fmt_value(first),
+                fmt_value(last),
+                fmt_value(ratio),
+            ]
+        )
+    return Table(
+        ["model", "stage", "positions", "norm at first", "norm at last", "first / last"],
+        body,
+        caption="Gradient norm at the first and last input position",
+    )
 
 
 def _theory(run: RunData) -> Section:
@@ -151,8 +218,16 @@ def _theory(run: RunData) -> Section:
     if got is None:
         return Section("theory", "Theory", [_missing("theory table", "theory.json, from `seqarena theory`")])
     b, rows = got
-    first = ("model", "family", "params", "flops_per_token", "activation_bytes", "receptive_field",
-             "sequential_depth", "ngram_capture")
+    first = (
+        "model",
+        "family",
+        "params",
+        "flops_per_token",
+        "activation_bytes",
+        "receptive_field",
+        "sequential_depth",
+        "ngram_capture",
+    )
     b.append(generic_table(rows, first, caption="Computed properties per model"))
     return Section("theory", "Theory", b)
 
@@ -164,8 +239,14 @@ def _probes(run: RunData, colors: dict) -> Section:
     b, rows = got
     b += plots.probes(rows, colors)
     if has_keys(rows, "model", "difficulty", "accuracy"):
-        b += pivot_tables(rows, "model", "difficulty", "accuracy", "probe" if has_keys(rows, "probe") else None,
-                          caption="Accuracy by difficulty")
+        b += pivot_tables(
+            rows,
+            "model",
+            "difficulty",
+            "accuracy",
+            "probe" if has_keys(rows, "probe") else None,
+            caption="Accuracy by difficulty",
+        )
     else:
         b.append(generic_table(rows, ("model", "probe"), caption="Probe results"))
     return Section("probes", "Probes", b)
@@ -173,9 +254,15 @@ def _probes(run: RunData, colors: dict) -> Section:
 
 def _recommendation(run: RunData) -> Section:
     if not run.rows:
-        return Section("recommendation", "Recommendation", [_missing("measured results", "nothing to choose from")])
-    b: list[Block] = [("With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
-                      "--max-train-time-s S --min-accuracy A` chooses under yours.")]
+        return Section(
+            "recommendation", "Recommendation", [_missing("measured results", "nothing to choose from")]
+        )
+    b: list[Block] = [
+        (
+            "With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+            "--max-train-time-s S --min-accuracy A` chooses under yours."
+        )
+    ]
     for ds in datasets(run.rows):
         rec = recommend([r for r in run.rows if r.get("dataset") == ds], Constraints())
         b.append(rec.reason)
@@ -183,12 +270,20 @@ def _recommendation(run: RunData) -> Section:
     return Section("recommendation", "Recommendation", b)
 
 
-def front_table(cands: list[Candidate], front: set[str], caption: str, feasible: set[str] | None = None) -> Table:
+def front_table(
+    cands: list[Candidate], front: set[str], caption: str, feasible: set[str] | None = None
+) -> Table:
     cols = ["model", "accuracy", "latency ms", "params", "train time s", "Pareto front"]
     cols += ["meets constraints"] if feasible is not None else []
     body = []
     for c in sorted(cands, key=lambda c: -(c.accuracy or 0.0)):
-        row = [c.model, fmt_mean(c.accuracy, c.accuracy_std, 3), fmt_mean(c.latency_ms, None, 2),
-               fmt_int(c.params), fmt_mean(c.train_time_s, None, 1), "yes" if c.model in front else "no"]
+        row = [
+            c.model,
+            fmt_mean(c.accuracy, c.accuracy_std, 3),
+            fmt_mean(c.latency_ms, None, 2),
+            fmt_int(c.params),
+            fmt_mean(c.train_time_s, None, 1),
+            "yes" if c.model in front else "no",
+        ]
         body.append(row + (["yes" if c.model in feasible else "no"] if feasible is not None else []))
     return Table(cols, body, caption=caption)

@@ -41,7 +41,9 @@ def load_run(run_dir: Path | str) -> RunData:
     """Read a run directory. Raises InputError when it is missing or holds nothing a report can show."""
     d = Path(run_dir)
     if not d.is_dir():
-        raise InputError(f"{d}: not a directory; give a run directory written by `seqarena compare --out DIR`")
+        raise InputError(
+            f"{d}: not a directory; give a run directory written by `seqarena compare --out DIR`"
+        )
     notes: list[str] = []
     rows, source = _result_rows(d, notes)
     analyses: dict[str, Analysis] = {}
@@ -50,8 +52,10 @@ def load_run(run_dir: Path | str) -> RunData:
         if a is not None:
             analyses[kind] = a
     if not rows and not analyses:
-        raise InputError(f"{d}: no results.json, results.sqlite or analysis file "
-                         f"({', '.join(k + '.json' for k in ANALYSIS_KINDS)}) found")
+        raise InputError(
+            f"{d}: no results.json, results.sqlite or analysis file "
+            f"({', '.join(k + '.json' for k in ANALYSIS_KINDS)}) found"
+        )
     return RunData(d, rows, source, analyses, notes)
 
 

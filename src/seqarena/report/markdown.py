@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seqarena.report.document import Section
 from seqarena.report.plots import Figure
-from seqarena.report.tables import Table
+from seqarena.report.tables import Table, numeric_columns
 
 
 def render_markdown(sections: list[Section], title: str, image_dir: str) -> tuple[str, dict[str, bytes]]:
@@ -29,7 +29,7 @@ def render_markdown(sections: list[Section], title: str, image_dir: str) -> tupl
 def _table(t: Table) -> list[str]:
     out = [f"**{t.caption}**", ""] if t.caption else []
     out.append("| " + " | ".join(_esc(c) for c in t.columns) + " |")
-    out.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(t.columns))) + "|")
+    out.append("|" + "|".join("---:" if n else "---" for n in numeric_columns(t)) + "|")
     out += ["| " + " | ".join(_esc(v) for v in r) + " |" for r in t.rows]
     return out + [""] + [f"_{n}_" for n in t.notes] + ([""] if t.notes else [])
 

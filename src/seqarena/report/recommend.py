@@ -10,8 +10,12 @@ from dataclasses import asdict, dataclass
 from seqarena.run.stats import aggregate, best_vs_rest
 
 # (field, +1 when higher is better / -1 when lower is better, label with unit)
-OBJECTIVES = (("accuracy", +1, "accuracy"), ("latency_ms", -1, "latency ms (batch 1)"),
-              ("params", -1, "parameters"), ("train_time_s", -1, "training time s"))
+OBJECTIVES = (
+    ("accuracy", +1, "accuracy"),
+    ("latency_ms", -1, "latency ms (batch 1)"),
+    ("params", -1, "parameters"),
+    ("train_time_s", -1, "training time s"),
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class Constraints:
     min_accuracy: float | None = None
 
     def violations(self, c: Candidate) -> list[str]:
-        """Why `c` fails the constraints ([] when it meets them all). A missing measurement fails its limit."""
+        """Why `c` fails the constraints ([] when it meets them all). A missing measurement fails its
+        limit."""
         out = []
         for limit, value, what, unit, over in (
             (self.max_latency_ms, c.latency_ms, "latency", " ms", True),
@@ -41,9 +46,16 @@ class Constraints:
         return out
 
     def describe(self) -> str:
-        parts = [f"{label} {_num(v)}{unit}" for label, v, unit in (
-            ("latency <=", self.max_latency_ms, " ms"), ("params <=", self.max_params, ""),
-            ("training time <=", self.max_train_time_s, " s"), ("accuracy >=", self.min_accuracy, "")) if v is not None]
+        parts = [
+            f"{label} {_num(v)}{unit}"
+            for label, v, unit in (
+                ("latency <=", self.max_latency_ms, " ms"),
+                ("params <=", self.max_params, ""),
+                ("training time <=", self.max_train_time_s, " s"),
+                ("accuracy >=", self.min_accuracy, ""),
+            )
+            if v is not None
+        ]
         return ", ".join(parts) if parts else "none"
 
 
@@ -89,10 +101,19 @@ def candidates(rows: list[dict], metric: str) -> list[Candidate]:
     """Per (dataset, model) means of the result rows, in first-seen order."""
     out = []
     for s in aggregate(rows, metrics=(metric, "latency_ms", "train_time_s")):
-        out.append(Candidate(
-            model=str(s["model"]), family=s.get("family"), dataset=s.get("dataset"),
-            accuracy=_finite(s[metric]), accuracy_std=_finite(s[f"{metric}_std"]), n=int(s["n"]),
-            latency_ms=_finite(s["latency_ms"]), params=s.get("params"), train_time_s=_finite(s["train_time_s"])))
+        out.append(
+            Candidate(
+                model=str(s["model"]),
+                family=s.get("family"),
+                dataset=s.get("dataset"),
+                accuracy=_finite(s[metric]),
+                accuracy_std=_finite(s[f"{metric}_std"]),
+                n=int(s["n"]),
+                latency_ms=_finite(s["latency_ms"]),
+                params=s.get("params"),
+                train_time_s=_finite(s["train_time_s"]),
+            )
+        )
     return out
 
 
@@ -126,37 +147,68 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints()) -> Rec
     feasible = [c for c in cands if c.model not in rejected and c.accuracy is not None]
     if not feasible:
         why = "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) or "no model has an accuracy"
-        return Recommendation(None, metric, cands, [], front, rejected, [],
-                              f"No measured model meets the constraints ({constraints.describe()}): {why}.")
+        return Recommendation(
+            None,
+            metric,
+            cands,
+            [],
+            front,
+            rejected,
+            [],
+            f"No measured model meets the constraints ({constraints.describe()}): {why}.",
+        )
     chosen = min(feasible, key=lambda c: (-c.accuracy, *_cost_key(c)))
     names = {c.model for c in feasible}
     result = best_vs_rest([r for r in rows if r.get("model") in names], metric=metric).get(chosen.dataset, {})
     tests = result.get("tests", {}) if result.get("best") == chosen.model else {}
-    tied = [m for m, t in tests.items() if t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"]]
+    tied = [
+        m for m, t in tests.items() if t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"]
+    ]
     reason = _explain(chosen, cands, feasible, front, rejected, tests, tied, constraints, metric)
     return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
 
 
-def _explain(chosen: Candidate, cands: list[Candidate], feasible: list[Candidate], front: list[Candidate],
-             rejected: dict[str, list[str]], tests: dict, tied: list[str], constraints: Constraints,
-             metric: str) -> str:
+def _explain(
+    chosen: Candidate,
+    cands: list[Candidate],
+    feasible: list[Candidate],
+    front: list[Candidate],
+    rejected: dict[str, list[str]],
+    tests: dict,
+    tied: list[str],
+    constraints: Constraints,
+    metric: str,
+) -> str:
     acc = metric.replace("_acc", " accuracy")
-    s = [(f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
-         f"{len(feasible)} of {len(cands)} measured models meet the constraints ({constraints.describe()}), "
-         f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}.")]
-    cheaper = sorted((c for c in feasible if c.model in tied and _cost_key(c) < _cost_key(chosen)), key=_cost_key)
+    s = [
+        (
+            f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
+            f"{len(feasible)} of {len(cands)} measured models meet the constraints "
+            f"({constraints.describe()}), "
+            f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."
+        )
+    ]
+    cheaper = sorted(
+        (c for c in feasible if c.model in tied and _cost_key(c) < _cost_key(chosen)), key=_cost_key
+    )
     if cheaper:
         alt = cheaper[0]
-        s.append("Cheaper and not significantly less accurate: " + ", ".join(
-            f"{c.model} ({_acc(c)}, p = {tests[c.model]['p_value']:.2f})" for c in cheaper)
+        s.append(
+            "Cheaper and not significantly less accurate: "
+            + ", ".join(f"{c.model} ({_acc(c)}, p = {tests[c.model]['p_value']:.2f})" for c in cheaper)
             + f"; the cheapest, {alt.model}, runs at {_cost(alt)}. A paired t-test over few runs has little "
-            "power, so weigh the accuracy gap yourself or tighten the constraints.")
+            "power, so weigh the accuracy gap yourself or tighten the constraints."
+        )
     if chosen.n < 2:
-        s.append("With one run per model, accuracy differences are not tested for significance; "
-                 "more seeds would test them.")
+        s.append(
+            "With one run per model, accuracy differences are not tested for significance; "
+            "more seeds would test them."
+        )
     if rejected:
         s.append("Excluded: " + "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) + ".")
-    s.append(f"Pareto front (accuracy, latency, parameters, training time): {', '.join(c.model for c in front)}.")
+    s.append(
+        f"Pareto front (accuracy, latency, parameters, training time): {', '.join(c.model for c in front)}."
+    )
     return " ".join(s)
 
 

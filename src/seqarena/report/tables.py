@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 from seqarena.report.recommend import accuracy_metric
@@ -20,8 +21,12 @@ class Table:
 
 
 # (column label, row key, digits) of the results table after the accuracy column
-_RESULT_METRICS = (("macro-F1", "macro_f1", 3), ("train time s", "train_time_s", 1),
-                   ("latency ms (b=1)", "latency_ms", 2), ("seq/s (b=256)", "throughput", 0))
+_RESULT_METRICS = (
+    ("macro-F1", "macro_f1", 3),
+    ("train time s", "train_time_s", 1),
+    ("latency ms (b=1)", "latency_ms", 2),
+    ("seq/s (b=256)", "throughput", 0),
+)
 
 
 def datasets(rows: list[dict]) -> list:
@@ -42,17 +47,27 @@ def results_tables(rows: list[dict]) -> list[Table]:
         t = tests.get(ds, {"best": None, "tests": {}})
         body = []
         for s in summary:
-            cells = [str(s["model"]), str(s.get("family") or "-"), fmt_int(s.get("params")), str(s["n"]),
-                     fmt_mean(s["train_acc"], s["train_acc_std"], 3), fmt_mean(s[metric], s[f"{metric}_std"], 3),
-                     fmt_ci(s[metric], s[f"{metric}_ci95"], 3)]
+            cells = [
+                str(s["model"]),
+                str(s.get("family") or "-"),
+                fmt_int(s.get("params")),
+                str(s["n"]),
+                fmt_mean(s["train_acc"], s["train_acc_std"], 3),
+                fmt_mean(s[metric], s[f"{metric}_std"], 3),
+                fmt_ci(s[metric], s[f"{metric}_ci95"], 3),
+            ]
             cells += [fmt_mean(s[k], s[f"{k}_std"], d) for _, k, d in _RESULT_METRICS]
             cells.append(_versus(str(s["model"]), t))
             body.append(cells)
         cols = ["model", "family", "params", "runs", "train acc", label, f"{label} 95 % CI"]
         cols += [c for c, _, _ in _RESULT_METRICS] + ["vs best"]
-        notes = [(f"Mean ± sample std over runs (seeds × folds). 95 % CI: Student-t interval of the mean "
-                 f"(needs 2+ runs). 'vs best': paired t-test of the most accurate model ({t['best']}) "
-                 f"against each other model on the same seeds/folds, two-sided, 5 % level.")]
+        notes = [
+            (
+                f"Mean ± sample std over runs (seeds × folds). 95 % CI: Student-t interval of the mean "
+                f"(needs 2+ runs). 'vs best': paired t-test of the most accurate model ({t['best']}) "
+                f"against each other model on the same seeds/folds, two-sided, 5 % level."
+            )
+        ]
         out.append(Table(cols, body, caption=f"Results on {ds}", notes=notes))
     return out
 
@@ -75,12 +90,16 @@ def generic_table(rows: list[dict], first: tuple[str, ...] = (), caption: str = 
     cols = [c for c in first if any(c in r for r in rows)]
     for r in rows:
         cols += [k for k in r if k not in cols]
-    return Table([c.replace("_", " ") for c in cols], [[fmt_value(r.get(c)) for c in cols] for r in rows],
-                 caption=caption)
+    return Table(
+        [c.replace("_", " ") for c in cols],
+        [[fmt_value(r.get(c)) for c in cols] for r in rows],
+        caption=caption,
+    )
 
 
-def pivot_tables(rows: list[dict], row_key: str, col_key: str, value: str, by: str | None,
-                 caption: str, digits: int = 3) -> list[Table]:
+def pivot_tables(
+    rows: list[dict], row_key: str, col_key: str, value: str, by: str | None, caption: str, digits: int = 3
+) -> list[Table]:
     """value by (row_key x col_key), one table per distinct `by` (e.g. accuracy by model x difficulty per
     probe). Repeated cells are averaged. Columns are sorted numerically when they are numbers."""
     out = []
@@ -93,10 +112,26 @@ def pivot_tables(rows: list[dict], row_key: str, col_key: str, value: str, by: s
         for r in rs:
             if isinstance(r.get(value), (int, float)):
                 cells.setdefault((r.get(row_key), r.get(col_key)), []).append(float(r[value]))
-        body = [[str(rv)] + [fmt_mean(_mean(cells.get((rv, cv))), None, digits) for cv in col_vals] for rv in row_vals]
+        body = [
+            [str(rv)] + [fmt_mean(_mean(cells.get((rv, cv))), None, digits) for cv in col_vals]
+            for rv in row_vals
+        ]
         title = caption + (f": {by} = {g}" if by else "")
         out.append(Table([row_key] + [f"{col_key} {fmt_value(cv)}" for cv in col_vals], body, caption=title))
     return out
+
+
+_NUMERIC = re.compile(r"^[\[−+\-]?[\d.,]")
+
+
+def numeric_columns(t: Table) -> list[bool]:
+    """Which columns to right-align: every filled cell starts like a number (the first column never)."""
+    return [
+        i > 0
+        and all(_NUMERIC.match(r[i]) for r in t.rows if r[i] != "-")
+        and any(r[i] != "-" for r in t.rows)
+        for i in range(len(t.columns))
+    ]
 
 
 def has_keys(rows: list[dict], *keys: str) -> bool:

@@ -35,12 +35,28 @@ class Browser:
             os.dup2(b, 4)
 
         self.proc = subprocess.Popen(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
-             "--disable-extensions", "--mute-audio", f"--user-data-dir={self.profile}",
-             "--remote-debugging-pipe", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=child_fds)
+            [
+                exe,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-extensions",
+                "--mute-audio",
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4),
+            preexec_fn=child_fds,  # noqa: PLW1509 (the tests start no threads)
+        )
         os.close(cmd_r)
         os.close(ev_w)
         self._buf = b""
@@ -96,8 +112,14 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def render(page: Path, width: int, height: int, expression: str, screenshot: Path | None = None,
-           exe: str | None = None) -> tuple[object, list[str]]:
+def render(
+    page: Path,
+    width: int,
+    height: int,
+    expression: str,
+    screenshot: Path | None = None,
+    exe: str | None = None,
+) -> tuple[object, list[str]]:
     """Load `page` in a viewport of width x height CSS px (mobile when narrow), return (value of
     `expression` evaluated after the load event, list of console errors / exceptions / failed loads)."""
     b = Browser(exe or find_chromium() or "chromium")
@@ -106,14 +128,22 @@ def render(page: Path, width: int, height: int, expression: str, screenshot: Pat
         sid = b.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Runtime", "Log", "Page", "Network"):
             b.send(f"{domain}.enable", session=sid)
-        b.send("Emulation.setDeviceMetricsOverride",
-               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}, session=sid)
+        b.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+            session=sid,
+        )
         b.send("Page.navigate", {"url": page.resolve().as_uri()}, session=sid)
         b.wait_event("Page.loadEventFired")
-        value = b.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                            "awaitPromise": True}, session=sid)["result"].get("value")
+        value = b.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            session=sid,
+        )["result"].get("value")
         if screenshot is not None:
-            shot = b.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=sid)
+            shot = b.send(
+                "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=sid
+            )
             screenshot.write_bytes(base64.b64decode(shot["data"]))
         return value, _errors(b.events)
     finally:
@@ -125,7 +155,9 @@ def _errors(events: list[dict]) -> list[str]:
     for e in events:
         m, p = e.get("method"), e.get("params", {})
         if m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-            out.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            out.append(
+                "console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in p["args"])
+            )
         elif m == "Runtime.exceptionThrown":
             out.append("exception: " + p.get("exceptionDetails", {}).get("text", "?"))
         elif m == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
