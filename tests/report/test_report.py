@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 from rowmaker import FIXTURES, TOY, make_rows, write_results
@@ -119,8 +120,22 @@ def test_tolerant_analysis_reading(tmp_path):
 def test_bad_run_directory_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="not a directory"):
         write_report(tmp_path / "missing")
-    with pytest.raises(InputError, match="no results.json"):
+    with pytest.raises(InputError, match="nothing to report"):
         write_report(tmp_path)
     (tmp_path / "results.json").write_text("[1, 2")
     with pytest.raises(InputError, match="results.json: not valid JSON"):
         write_report(tmp_path)
+
+
+def test_analyses_without_results(tmp_path):
+    shutil.copy(FIXTURES / "theory.json", tmp_path / "theory.json")
+    s = sections(write_report(tmp_path)[0].read_text())
+    assert "No measured results" in s["results"] and "No measured results" in s["recommendation"]
+    assert "flops per token" in s["theory"]
+
+
+def test_figure_names_are_safe_file_names(tmp_path):
+    d = write_results(tmp_path / "run", make_rows({"a": {}, "b": {}}, dataset="my data/v1"))
+    md = write_report(d)[1].read_text()
+    assert "](report_files/learning-my-data-v1.png)" in md
+    assert (d / "report_files" / "learning-my-data-v1.png").is_file()

@@ -3,7 +3,6 @@ Markdown twin, and recommendations under constraints."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from seqarena.report.load import RunData, load_run
@@ -31,21 +30,10 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> tuple[Pa
     for old in image_dir.glob("*.png"):  # figures of an earlier report of this directory
         old.unlink()
     for name, png in images.items():
-        (image_dir / _safe(name)).write_bytes(png)
-    _write(
-        md_path,
-        re.sub(
-            rf"\]\({re.escape(image_dir.name)}/([^)]+)\)",
-            lambda m: f"]({image_dir.name}/{_safe(m.group(1))})",
-            md,
-        ),
-    )
+        (image_dir / name).write_bytes(png)
+    _write(md_path, md)
     _write(html_path, render_html(sections, title))
     return html_path, md_path
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
 
 
 def _write(path: Path, text: str) -> None:

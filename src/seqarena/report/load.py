@@ -53,8 +53,8 @@ def load_run(run_dir: Path | str) -> RunData:
             analyses[kind] = a
     if not rows and not analyses:
         raise InputError(
-            f"{d}: no results.json, results.sqlite or analysis file "
-            f"({', '.join(k + '.json' for k in ANALYSIS_KINDS)}) found"
+            f"{d}: nothing to report: no result rows (results.json, results.sqlite) and no analysis "
+            f"file ({', '.join(k + '.json' for k in ANALYSIS_KINDS)})"
         )
     return RunData(d, rows, source, analyses, notes)
 

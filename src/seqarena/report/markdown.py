@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from seqarena.report.document import Section
 from seqarena.report.plots import Figure
 from seqarena.report.tables import Table, numeric_columns
@@ -18,7 +20,7 @@ def render_markdown(sections: list[Section], title: str, image_dir: str) -> tupl
             if isinstance(b, Table):
                 lines += _table(b)
             elif isinstance(b, Figure):
-                name = f"{b.name}.png"
+                name = re.sub(r"[^A-Za-z0-9_.-]+", "-", b.name) + ".png"  # a safe file name
                 images[name] = b.png
                 lines += [f"![{b.alt}]({image_dir}/{name})", ""]
             else:
