@@ -180,10 +180,11 @@ def _explain(
     metric: str,
 ) -> str:
     acc = metric.replace("_acc", " accuracy")
+    verb = "meets" if len(feasible) == 1 else "meet"
     s = [
         (
             f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
-            f"{len(feasible)} of {len(cands)} measured models meet the constraints "
+            f"{len(feasible)} of {len(cands)} measured models {verb} the constraints "
             f"({constraints.describe()}), "
             f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."
         )
