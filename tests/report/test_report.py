@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from rowmaker import FIXTURES, TOY, make_rows, write_results
@@ -139,3 +140,17 @@ def test_figure_names_are_safe_file_names(tmp_path):
     md = write_report(d)[1].read_text()
     assert "](report_files/learning-my-data-v1.png)" in md
     assert (d / "report_files" / "learning-my-data-v1.png").is_file()
+
+
+def test_matplotlib_is_imported_only_when_plotting():
+    import subprocess
+    import sys
+
+    code = "import sys, seqarena.cli, seqarena.report.document; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    src = Path(__file__).parents[2] / "src" / "seqarena"
+    importers = [
+        p.name for p in src.rglob("*.py") if re.search(r"^\s*(from|import) matplotlib", p.read_text(), re.MULTILINE)
+    ]
+    assert importers == ["plots.py"]
