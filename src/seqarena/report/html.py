@@ -31,6 +31,8 @@ th,td{padding:.3rem .6rem;border-bottom:1px solid #e4e4e4;white-space:nowrap;tex
  vertical-align:top}
 th{background:#f6f6f6;font-weight:600}
 td.num{text-align:right}
+td:first-child,th:first-child{position:sticky;left:0;z-index:1;background:#fff}
+th:first-child{background:#f6f6f6}
 .caption{font-weight:600;margin:1rem 0 .2rem}
 .note{font-size:.85rem;color:#555;margin:.2rem 0 1rem}
 figure{margin:0}

@@ -46,21 +46,23 @@ def results_tables(rows: list[dict]) -> list[Table]:
         summary = sorted(aggregate(rs, metrics=keys), key=lambda s: -_num(s[metric], -1.0))
         t = tests.get(ds, {"best": None, "tests": {}})
         body = []
-        for s in summary:
+        for s in summary:  # the accuracy first: on a phone the first columns are what shows
             cells = [
                 str(s["model"]),
-                str(s.get("family") or "-"),
-                fmt_int(s.get("params")),
-                str(s["n"]),
-                fmt_mean(s["train_acc"], s["train_acc_std"], 3),
                 fmt_mean(s[metric], s[f"{metric}_std"], 3),
                 fmt_ci(s[metric], s[f"{metric}_ci95"], 3),
+                _versus(str(s["model"]), t),
             ]
             cells += [fmt_mean(s[k], s[f"{k}_std"], d) for _, k, d in _RESULT_METRICS]
-            cells.append(_versus(str(s["model"]), t))
+            cells += [
+                fmt_mean(s["train_acc"], s["train_acc_std"], 3),
+                fmt_int(s.get("params")),
+                str(s["n"]),
+                str(s.get("family") or "-"),
+            ]
             body.append(cells)
-        cols = ["model", "family", "params", "runs", "train acc", label, f"{label} 95 % CI"]
-        cols += [c for c, _, _ in _RESULT_METRICS] + ["vs best"]
+        cols = ["model", label, f"{label} 95 % CI", "vs best"] + [c for c, _, _ in _RESULT_METRICS]
+        cols += ["train acc", "params", "runs", "family"]
         notes = [
             (
                 f"Mean ± sample std over runs (seeds × folds). 95 % CI: Student-t interval of the mean "
