@@ -21,7 +21,7 @@ RUN_DIR_HELP = "Run directory written by `seqarena compare --out DIR` (results.j
 
 
 def report(
-    run_dir: Path = typer.Argument(..., help=RUN_DIR_HELP, show_default=False),
+    run_dir: Path = typer.Argument(..., help=RUN_DIR_HELP, show_default=False, metavar="RUN_DIR"),
     out: Optional[Path] = typer.Option(
         None,
         "--out",
@@ -39,7 +39,7 @@ def report(
 
 
 def recommend_command(
-    run_dir: Path = typer.Argument(..., help=RUN_DIR_HELP, show_default=False),
+    run_dir: Path = typer.Argument(..., help=RUN_DIR_HELP, show_default=False, metavar="RUN_DIR"),
     max_latency_ms: Optional[float] = typer.Option(
         None, "--max-latency-ms", help="Batch-1 latency limit (ms)."
     ),
