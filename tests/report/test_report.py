@@ -151,6 +151,20 @@ def test_matplotlib_is_imported_only_when_plotting():
     assert out.strip() == "False"
     src = Path(__file__).parents[2] / "src" / "seqarena"
     importers = [
-        p.name for p in src.rglob("*.py") if re.search(r"^\s*(from|import) matplotlib", p.read_text(), re.MULTILINE)
+        p.name
+        for p in src.rglob("*.py")
+        if re.search(r"^\s*(from|import) matplotlib", p.read_text(), re.MULTILINE)
     ]
     assert importers == ["plots.py"]
+
+
+def test_mixed_analysis_rows(tmp_path):
+    d = write_results(tmp_path / "run", make_rows(TOY))
+    grads = [{"model": "gru", "stage": "init", "position": t, "grad_norm": 0.1 * (t + 1)} for t in range(4)]
+    grads.append(
+        {"model": "char-gru", "d_hidden": 128, "loss": 2.1, "time_s": 3.0}
+    )  # a hidden-size sweep row
+    (d / "gradients.json").write_text(json.dumps({"rows": grads}))
+    s = sections(write_report(d)[0].read_text())["gradient-flow"]
+    assert "first / last" in s and "<img" in s  # the flow rows: summary and plot
+    assert "d hidden" in s and "char-gru" in s  # the other rows: as they come

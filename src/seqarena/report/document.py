@@ -15,9 +15,9 @@ from seqarena.report.tables import (
     fmt_mean,
     fmt_value,
     generic_table,
-    has_keys,
     pivot_tables,
     results_tables,
+    split_rows,
 )
 
 Block = str | Table | plots.Figure  # a str is a paragraph; `code` in backticks is rendered as code
@@ -181,10 +181,11 @@ def _gradients(run: RunData, colors: dict) -> Section:
         )
     b, rows = got
     b += plots.gradient_flow(rows, colors)
-    if has_keys(rows, "model", "position", "grad_norm"):
-        b.append(_gradient_summary(rows))
-    else:
-        b.append(generic_table(rows, caption="Gradient measurements"))
+    flow, other = split_rows(rows, "model", "position", "grad_norm")
+    if flow:
+        b.append(_gradient_summary(flow))
+    if other:  # e.g. a hidden-size sweep: shown as it comes
+        b.append(generic_table(other, ("model",), caption="Other gradient measurements"))
     return Section("gradient-flow", "Gradient flow", b)
 
 
@@ -238,17 +239,12 @@ def _probes(run: RunData, colors: dict) -> Section:
         return Section("probes", "Probes", [_missing("probe results", "probes.json, from `seqarena probe`")])
     b, rows = got
     b += plots.probes(rows, colors)
-    if has_keys(rows, "model", "difficulty", "accuracy"):
-        b += pivot_tables(
-            rows,
-            "model",
-            "difficulty",
-            "accuracy",
-            "probe" if has_keys(rows, "probe") else None,
-            caption="Accuracy by difficulty",
-        )
-    else:
-        b.append(generic_table(rows, ("model", "probe"), caption="Probe results"))
+    curves, other = split_rows(rows, "model", "difficulty", "accuracy")
+    if curves:
+        by = "probe" if all("probe" in r for r in curves) else None
+        b += pivot_tables(curves, "model", "difficulty", "accuracy", by, caption="Accuracy by difficulty")
+    if other:  # e.g. the seed's comparison table with measured numbers: shown as it comes
+        b.append(generic_table(other, ("model", "probe"), caption="Probe results"))
     return Section("probes", "Probes", b)
 
 

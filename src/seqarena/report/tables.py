@@ -136,8 +136,10 @@ def numeric_columns(t: Table) -> list[bool]:
     ]
 
 
-def has_keys(rows: list[dict], *keys: str) -> bool:
-    return bool(rows) and all(all(k in r for k in keys) for r in rows)
+def split_rows(rows: list[dict], *keys: str) -> tuple[list[dict], list[dict]]:
+    """(rows that have every key, the rest): analysis files may mix kinds of rows."""
+    has = [r for r in rows if all(r.get(k) is not None for k in keys)]
+    return has, [r for r in rows if not all(r.get(k) is not None for k in keys)]
 
 
 def fmt_mean(mean, std, digits: int) -> str:
