@@ -13,6 +13,7 @@ from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
 from seqarena.cli.predict import predict
 from seqarena.cli.train import train
+from seqarena.cli.report import recommend_command, report
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -35,6 +36,8 @@ app.command()(compare)
 app.add_typer(data_app, name="data")
 app.command()(train)
 app.command()(predict)
+app.command()(report)
+app.command("recommend")(recommend_command)
 
 
 def main(argv: list[str] | None = None) -> None:

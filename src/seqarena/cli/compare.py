@@ -14,6 +14,7 @@ from seqarena.cli.common import check_min, err_console, out_console, parse_list,
 from seqarena.config import ModelConfig, TrainConfig
 from seqarena.data import DATASETS
 from seqarena.models import list_models
+from seqarena.report import write_report
 from seqarena.run import Cell, ResultsStore, run_cells
 from seqarena.run.stats import aggregate
 from seqarena.runtime import available_cores, resolve_device
@@ -65,6 +66,7 @@ def compare(
     table = aggregate(rows)
     if out is not None:
         save_results(out, rows, table)
+        err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(table, indent=1, default=_json_default))
         return

@@ -1,0 +1,42 @@
+"""Report layer: reads a run directory (never trains) and writes a self-contained HTML report, its
+Markdown twin, and recommendations under constraints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seqarena.report.load import RunData, load_run
+from seqarena.report.recommend import Constraints, Recommendation, recommend
+
+__all__ = ["Constraints", "Recommendation", "RunData", "load_run", "recommend", "write_report"]
+
+
+def write_report(run_dir: Path | str, out: Path | str | None = None) -> tuple[Path, Path]:
+    """Write `out` (default RUN_DIR/report.html), its Markdown twin (same name, .md) and the twin's
+    images (`<stem>_files/`). Returns (html path, markdown path). Raises InputError for a bad run dir."""
+    from seqarena.report.document import build_document
+    from seqarena.report.html import render_html
+    from seqarena.report.markdown import render_markdown
+
+    run = load_run(run_dir)
+    html_path = Path(out) if out is not None else run.run_dir / "report.html"
+    md_path = html_path.with_suffix(".md")
+    image_dir = html_path.parent / f"{html_path.stem}_files"
+    title = f"seqarena report: {run.run_dir.resolve().name}"
+    sections = build_document(run)
+    md, images = render_markdown(sections, title, image_dir.name)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    image_dir.mkdir(exist_ok=True)
+    for old in image_dir.glob("*.png"):  # figures of an earlier report of this directory
+        old.unlink()
+    for name, png in images.items():
+        (image_dir / name).write_bytes(png)
+    _write(md_path, md)
+    _write(html_path, render_html(sections, title))
+    return html_path, md_path
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")  # write then rename: a reader never sees half a report
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

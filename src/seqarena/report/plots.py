@@ -1,0 +1,308 @@
+"""Every plot of the report, as PNG bytes. The only module that imports matplotlib, lazily, through
+the object API on the Agg canvas (no pyplot state, no display). Legends sit below the axes so they
+never cover data; one panel per figure so each stays readable on a phone."""
+
+from __future__ import annotations
+
+import io
+import statistics
+from dataclasses import dataclass
+
+from seqarena.report.load import history
+from seqarena.report.recommend import Candidate, dominates
+
+# large type for the figure size: a 5.4-inch figure shrinks to ~60 % of its width on a phone
+_RC = {
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.labelsize": 12,
+    "legend.fontsize": 11,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # file stem in the Markdown twin, e.g. 'learning-seed-bigram'
+    png: bytes
+    alt: str  # what the plot shows, for screen readers and the Markdown twin
+
+
+def model_colors(models: list[str]) -> dict[str, tuple]:
+    """One colour per model for every figure of a report (tab10, then tab20 beyond ten models)."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if len(models) <= 10 else "tab20"]
+    return {m: cmap(i % cmap.N) for i, m in enumerate(models)}
+
+
+def _figure(size: tuple[float, float] = (5.4, 3.8)):
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=size, dpi=110, layout="constrained")
+    return fig, fig.subplots()
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _render(draw, *args) -> bytes:
+    """Run `draw(ax, *args)` on a fresh figure under the report's style; PNG bytes."""
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        fig, ax = _figure()
+        draw(ax, *args)
+        if ax.get_legend_handles_labels()[0]:
+            n = len(ax.get_legend_handles_labels()[0])
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(3, n), frameon=False)
+        return _png(fig)
+
+
+def _log_if_wide(ax, values: list[float], axis: str) -> None:
+    """Log scale when the values span more than a factor of 20, with plain tick labels (10, not 10^1)."""
+    pos = [v for v in values if v is not None and v > 0]
+    if pos and max(pos) / min(pos) >= 20:
+        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+        _plain_ticks(ax.xaxis if axis == "x" else ax.yaxis)
+
+
+def _plain_ticks(axis) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+
+
+def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Figure | None:
+    """Held-out accuracy against epoch, mean over runs with a ±std band."""
+    key = "test_acc" if metric == "test_acc" else "dev_acc"
+    curves: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        for e in history(r):
+            if isinstance(e.get(key), (int, float)) and isinstance(e.get("epoch"), int):
+                curves.setdefault(r["model"], {}).setdefault(e["epoch"], []).append(float(e[key]))
+    if not curves:
+        return None
+
+    def draw(ax):
+        for m, by_epoch in curves.items():
+            xs = sorted(by_epoch)
+            mean = [statistics.fmean(by_epoch[x]) for x in xs]
+            ax.plot(xs, mean, marker="o", ms=3, color=colors.get(str(m)), label=m)
+            if any(len(by_epoch[x]) > 1 for x in xs):
+                sd = [statistics.stdev(by_epoch[x]) if len(by_epoch[x]) > 1 else 0.0 for x in xs]
+                ax.fill_between(
+                    xs,
+                    [a - s for a, s in zip(mean, sd)],
+                    [a + s for a, s in zip(mean, sd)],
+                    color=colors.get(str(m)),
+                    alpha=0.15,
+                    lw=0,
+                )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"{key.replace('_acc', '')} accuracy (fraction)")
+        ax.set_title(f"Learning curves on {dataset}")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"learning-{dataset}", _render(draw), f"{key} against epoch for each model on {dataset}")
+
+
+def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Figure | None:
+    """Mean accuracy (± std) against a cost, with the 2-D Pareto front (higher accuracy, lower cost)
+    marked."""
+    pts = [c for c in cands if c.accuracy is not None and getattr(c, x_key) is not None]
+    if not pts:
+        return None
+    x_label = {
+        "train_time_s": "training time (s, optimisation only)",
+        "params": "parameters (count)",
+        "latency_ms": "latency, batch 1 (ms)",
+    }[x_key]
+    # 2-D dominance: the cost goes into a minimised slot of a bare candidate, the others stay unmeasured
+    two_d = [
+        Candidate(c.model, None, None, c.accuracy, None, c.n, getattr(c, x_key), None, None) for c in pts
+    ]
+    front = {a.model for a in two_d if not any(dominates(b, a) for b in two_d if b is not a)}
+
+    def draw(ax):
+        for c in pts:
+            x = getattr(c, x_key)
+            on = c.model in front
+            col = colors.get(str(c.model))
+            ax.errorbar(
+                [x],
+                [c.accuracy],
+                yerr=[c.accuracy_std or 0.0],
+                fmt="o" if on else "s",
+                ms=8 if on else 6,
+                mfc=col if on else "white",
+                mec=col,
+                ecolor=col,
+                capsize=3,
+                zorder=3,
+            )
+            ax.annotate(c.model, (x, c.accuracy), xytext=(6, 6), textcoords="offset points", fontsize=11)
+        fx = sorted((getattr(c, x_key), c.accuracy) for c in pts if c.model in front)
+        ax.step([p[0] for p in fx], [p[1] for p in fx], where="post", color="0.35", ls="--", lw=1.2, zorder=2)
+        # the legend explains the encoding; the models are named beside their points
+        ax.plot([], [], "o", color="0.3", ms=7, label="on the Pareto front")
+        ax.plot([], [], "s", mfc="white", mec="0.3", ms=6, label="dominated")
+        ax.plot([], [], ls="--", color="0.35", label="Pareto front")
+        _log_if_wide(ax, [getattr(c, x_key) for c in pts], "x")
+        if x_key == "params":  # 320000 -> 320k
+            from matplotlib.ticker import EngFormatter
+
+            ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+        ax.set_xlabel(x_label + (", log scale" if ax.get_xscale() == "log" else ""))
+        ax.set_ylabel("accuracy (fraction)")
+        ax.set_title(f"Accuracy against {x_label.split(' (')[0]} on {dataset}")
+        ax.margins(x=0.15, y=0.15)
+
+    return Figure(
+        f"acc-vs-{x_key}-{dataset}",
+        _render(draw),
+        f"mean accuracy against {x_label} on {dataset}; filled markers and the dashed line: Pareto front",
+    )
+
+
+# (row key, axis label with unit, title)
+_SCALING = (
+    ("train_step_ms", "training step time (ms)", "Training step time"),
+    ("latency_ms", "latency, batch 1 (ms)", "Latency (batch 1)"),
+    ("throughput", "throughput (sequences/s)", "Throughput"),
+    ("peak_mem_mb", "peak memory (MB)", "Peak memory"),
+)
+
+
+def scaling(rows: list[dict], colors: dict) -> list[Figure]:
+    """Each measured cost against sequence length (or batch size when T is fixed), log-log, per model
+    and device. When several batch sizes were measured, the most common one is plotted (named in the
+    title)."""
+    x_key = "seq_len" if len({r.get("seq_len") for r in rows}) > 1 else "batch_size"
+    if not any(isinstance(r.get(x_key), (int, float)) for r in rows):
+        return []
+    devices = list(dict.fromkeys(str(r.get("device", "")) for r in rows))
+    styles = ["-", "--", ":", "-."]
+    figs = []
+    for key, label, title in _SCALING:
+        rs = [
+            r for r in rows if isinstance(r.get(key), (int, float)) and isinstance(r.get(x_key), (int, float))
+        ]
+        fixed = ""
+        if x_key == "seq_len" and len({r.get("batch_size") for r in rs}) > 1:
+            sizes = [r.get("batch_size") for r in rs]
+            bs = max(set(sizes), key=sizes.count)
+            rs, fixed = [r for r in rs if r.get("batch_size") == bs], f", batch size {bs}"
+        if not rs:
+            continue
+
+        def draw(ax, rs=rs, key=key, label=label, title=title, fixed=fixed):
+            for m in dict.fromkeys(r.get("model") for r in rs):
+                for i, d in enumerate(devices):
+                    pts = sorted(
+                        (r[x_key], r[key])
+                        for r in rs
+                        if r.get("model") == m and str(r.get("device", "")) == d
+                    )
+                    if pts:
+                        ax.plot(
+                            [p[0] for p in pts],
+                            [p[1] for p in pts],
+                            marker="o",
+                            ms=3,
+                            color=colors.get(str(m)),
+                            ls=styles[i % len(styles)],
+                            label=f"{m} ({d})" if len(devices) > 1 else str(m),
+                        )
+            ax.set_xscale("log", base=2)
+            _plain_ticks(ax.xaxis)
+            _log_if_wide(ax, [r[key] for r in rs], "y")
+            ax.set_xlabel(
+                ("sequence length T (tokens)" if x_key == "seq_len" else "batch size (sequences)")
+                + ", log scale"
+            )
+            ax.set_ylabel(label + (", log scale" if ax.get_yscale() == "log" else ""))
+            ax.set_title(
+                f"{title} against {'sequence length' if x_key == 'seq_len' else 'batch size'}{fixed}"
+            )
+
+        figs.append(Figure(f"scaling-{key}", _render(draw), f"{label} against {x_key}{fixed}, per model"))
+    return figs
+
+
+def gradient_flow(rows: list[dict], colors: dict) -> list[Figure]:
+    """Gradient norm at each input position, one figure per stage (at initialisation, after training)."""
+    rs = [
+        r
+        for r in rows
+        if isinstance(r.get("position"), (int, float)) and isinstance(r.get("grad_norm"), (int, float))
+    ]
+    figs = []
+    for stage in dict.fromkeys(str(r.get("stage", "")) for r in rs):
+        sr = [r for r in rs if str(r.get("stage", "")) == stage]
+
+        def draw(ax, sr=sr, stage=stage):
+            for m in dict.fromkeys(r.get("model") for r in sr):
+                pts = sorted((r["position"], r["grad_norm"]) for r in sr if r.get("model") == m)
+                ax.plot(
+                    [p[0] for p in pts], [p[1] for p in pts], color=colors.get(str(m)), lw=1.4, label=str(m)
+                )
+            _log_if_wide(ax, [r["grad_norm"] for r in sr], "y")
+            ax.set_xlabel("input position t (tokens from the start)")
+            ax.set_ylabel("‖∂loss/∂embedding(t)‖" + (", log scale" if ax.get_yscale() == "log" else ""))
+            when = {"init": "at initialisation", "trained": "after training"}.get(stage, stage)
+            ax.set_title(f"Gradient flow {when}".strip())
+
+        figs.append(
+            Figure(
+                f"gradients-{stage or 'all'}",
+                _render(draw),
+                f"gradient norm against input position, {stage or 'all stages'}, per model",
+            )
+        )
+    return figs
+
+
+def probes(rows: list[dict], colors: dict) -> list[Figure]:
+    """Accuracy against the probe's difficulty knob, one figure per probe."""
+    rs = [
+        r
+        for r in rows
+        if isinstance(r.get("difficulty"), (int, float)) and isinstance(r.get("accuracy"), (int, float))
+    ]
+    figs = []
+    for probe in dict.fromkeys(str(r.get("probe", "")) for r in rs):
+        pr = [r for r in rs if str(r.get("probe", "")) == probe]
+
+        def draw(ax, pr=pr, probe=probe):
+            for m in dict.fromkeys(r.get("model") for r in pr):
+                by_d: dict[float, list[float]] = {}
+                for r in pr:
+                    if r.get("model") == m:
+                        by_d.setdefault(r["difficulty"], []).append(r["accuracy"])
+                xs = sorted(by_d)
+                ax.plot(
+                    xs,
+                    [statistics.fmean(by_d[x]) for x in xs],
+                    marker="o",
+                    ms=4,
+                    color=colors.get(str(m)),
+                    label=str(m),
+                )
+            _log_if_wide(ax, [r["difficulty"] for r in pr], "x")
+            ax.set_xlabel("difficulty (probe's knob)" + (", log scale" if ax.get_xscale() == "log" else ""))
+            ax.set_ylabel("accuracy (fraction)")
+            ax.set_title(f"Probe: {probe}" if probe else "Probes")
+
+        figs.append(
+            Figure(f"probe-{probe or 'all'}", _render(draw), f"accuracy against difficulty on probe {probe}")
+        )
+    return figs

@@ -1,0 +1,241 @@
+"""Choose a model among measured results under constraints: the Pareto front over accuracy, latency,
+parameters and training time, the constraint filter, the choice and a short paragraph saying why.
+Pure logic over result rows: no I/O, no terminal."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from seqarena.run.stats import aggregate, best_vs_rest
+
+# (field, +1 when higher is better / -1 when lower is better, label with unit)
+OBJECTIVES = (
+    ("accuracy", +1, "accuracy"),
+    ("latency_ms", -1, "latency ms (batch 1)"),
+    ("params", -1, "parameters"),
+    ("train_time_s", -1, "training time s"),
+)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Limits a recommendation must meet; None means no limit."""
+
+    max_latency_ms: float | None = None
+    max_params: int | None = None
+    max_train_time_s: float | None = None
+    min_accuracy: float | None = None
+
+    def violations(self, c: Candidate) -> list[str]:
+        """Why `c` fails the constraints ([] when it meets them all). A missing measurement fails its
+        limit."""
+        out = []
+        for limit, value, what, unit, over in (
+            (self.max_latency_ms, c.latency_ms, "latency", " ms", True),
+            (self.max_params, c.params, "params", "", True),
+            (self.max_train_time_s, c.train_time_s, "training time", " s", True),
+            (self.min_accuracy, c.accuracy, "accuracy", "", False),
+        ):
+            if limit is None:
+                continue
+            if value is None:
+                out.append(f"{what} not measured")
+            elif (value > limit) if over else (value < limit):
+                out.append(f"{what} {_num(value)}{unit} {'>' if over else '<'} {_num(limit)}{unit}")
+        return out
+
+    def describe(self) -> str:
+        parts = [
+            f"{label} {_num(v)}{unit}"
+            for label, v, unit in (
+                ("latency <=", self.max_latency_ms, " ms"),
+                ("params <=", self.max_params, ""),
+                ("training time <=", self.max_train_time_s, " s"),
+                ("accuracy >=", self.min_accuracy, ""),
+            )
+            if v is not None
+        ]
+        return ", ".join(parts) if parts else "none"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model's mean measurements over its repeats (seeds x folds) on one dataset."""
+
+    model: str
+    family: str | None
+    dataset: str | None
+    accuracy: float | None
+    accuracy_std: float | None
+    n: int
+    latency_ms: float | None
+    params: int | None
+    train_time_s: float | None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    chosen: Candidate | None
+    metric: str  # the accuracy column used: test_acc, else dev_acc
+    candidates: list[Candidate]
+    feasible: list[Candidate]
+    front: list[Candidate]  # Pareto front over all measured candidates
+    rejected: dict[str, list[str]]  # model -> the constraints it breaks
+    tied: list[str]  # feasible models not significantly less accurate than the chosen one
+    reason: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["front"] = [c.model for c in self.front]
+        d["feasible"] = [c.model for c in self.feasible]
+        return d
+
+
+def accuracy_metric(rows: list[dict]) -> str:
+    """test_acc when any row has it, else dev_acc (a run without a test split)."""
+    return "test_acc" if any(r.get("test_acc") is not None for r in rows) else "dev_acc"
+
+
+def candidates(rows: list[dict], metric: str) -> list[Candidate]:
+    """Per (dataset, model) means of the result rows, in first-seen order."""
+    out = []
+    for s in aggregate(rows, metrics=(metric, "latency_ms", "train_time_s")):
+        out.append(
+            Candidate(
+                model=str(s["model"]),
+                family=s.get("family"),
+                dataset=s.get("dataset"),
+                accuracy=_finite(s[metric]),
+                accuracy_std=_finite(s[f"{metric}_std"]),
+                n=int(s["n"]),
+                latency_ms=_finite(s["latency_ms"]),
+                params=s.get("params"),
+                train_time_s=_finite(s["train_time_s"]),
+            )
+        )
+    return out
+
+
+def dominates(a: Candidate, b: Candidate) -> bool:
+    """a is at least as good as b on every objective both have measured, and better on one."""
+    better = False
+    for key, sign, _ in OBJECTIVES:
+        x, y = getattr(a, key), getattr(b, key)
+        if x is None or y is None:
+            continue
+        if sign * x < sign * y:
+            return False
+        better = better or sign * x > sign * y
+    return better
+
+
+def pareto_front(cands: list[Candidate]) -> list[Candidate]:
+    """The candidates no other candidate dominates, in input order."""
+    return [c for c in cands if not any(dominates(o, c) for o in cands if o is not c)]
+
+
+def recommend(rows: list[dict], constraints: Constraints = Constraints()) -> Recommendation:
+    """Choose among the measured results of ONE dataset: the most accurate model meeting the constraints
+    (equal accuracy: the cheaper one, by latency, then parameters, then training time). The reason names the
+    cheaper feasible models that are not significantly less accurate (paired t-test over shared seeds/folds,
+    5 % level): with few runs such a test has little power, so they are offered, not chosen."""
+    metric = accuracy_metric(rows)
+    cands = candidates(rows, metric)
+    front = pareto_front(cands)
+    rejected = {c.model: v for c in cands if (v := constraints.violations(c))}
+    feasible = [c for c in cands if c.model not in rejected and c.accuracy is not None]
+    if not feasible:
+        why = "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) or "no model has an accuracy"
+        return Recommendation(
+            None,
+            metric,
+            cands,
+            [],
+            front,
+            rejected,
+            [],
+            f"No measured model meets the constraints ({constraints.describe()}): {why}.",
+        )
+    chosen = min(feasible, key=lambda c: (-c.accuracy, *_cost_key(c)))
+    names = {c.model for c in feasible}
+    result = best_vs_rest([r for r in rows if r.get("model") in names], metric=metric).get(chosen.dataset, {})
+    tests = result.get("tests", {}) if result.get("best") == chosen.model else {}
+    tied = [
+        m for m, t in tests.items() if t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"]
+    ]
+    reason = _explain(chosen, cands, feasible, front, rejected, tests, tied, constraints, metric)
+    return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
+
+
+def _explain(
+    chosen: Candidate,
+    cands: list[Candidate],
+    feasible: list[Candidate],
+    front: list[Candidate],
+    rejected: dict[str, list[str]],
+    tests: dict,
+    tied: list[str],
+    constraints: Constraints,
+    metric: str,
+) -> str:
+    acc = metric.replace("_acc", " accuracy")
+    verb = "meets" if len(feasible) == 1 else "meet"
+    s = [
+        (
+            f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
+            f"{len(feasible)} of {len(cands)} measured models {verb} the constraints "
+            f"({constraints.describe()}), "
+            f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."
+        )
+    ]
+    cheaper = sorted(
+        (c for c in feasible if c.model in tied and _cost_key(c) < _cost_key(chosen)), key=_cost_key
+    )
+    if cheaper:
+        alt = cheaper[0]
+        s.append(
+            "Cheaper and not significantly less accurate: "
+            + ", ".join(f"{c.model} ({_acc(c)}, p = {tests[c.model]['p_value']:.2f})" for c in cheaper)
+            + f"; the cheapest, {alt.model}, runs at {_cost(alt)}. A paired t-test over few runs has little "
+            "power, so weigh the accuracy gap yourself or tighten the constraints."
+        )
+    if chosen.n < 2:
+        s.append(
+            "With one run per model, accuracy differences are not tested for significance; "
+            "more seeds would test them."
+        )
+    if rejected:
+        s.append("Excluded: " + "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) + ".")
+    s.append(
+        f"Pareto front (accuracy, latency, parameters, training time): {', '.join(c.model for c in front)}."
+    )
+    return " ".join(s)
+
+
+def _cost_key(c: Candidate) -> tuple[float, float, float]:
+    return (_inf(c.latency_ms), _inf(c.params), _inf(c.train_time_s))
+
+
+def _acc(c: Candidate) -> str:
+    std = f" ± {c.accuracy_std:.3f}" if c.accuracy_std is not None and c.n > 1 else ""
+    return f"{c.accuracy:.3f}{std} over {c.n} run{'s' if c.n != 1 else ''}"
+
+
+def _cost(c: Candidate) -> str:
+    lat = f"{c.latency_ms:.2f} ms latency" if c.latency_ms is not None else "latency not measured"
+    params = f"{c.params:,} parameters" if c.params is not None else "parameters unknown"
+    tt = f"{c.train_time_s:.1f} s training" if c.train_time_s is not None else "training time unknown"
+    return f"{lat}, {params}, {tt}"
+
+
+def _num(v: float) -> str:
+    return f"{v:,}" if isinstance(v, int) else f"{v:.3g}"
+
+
+def _finite(v) -> float | None:
+    return float(v) if v is not None and math.isfinite(float(v)) else None
+
+
+def _inf(v) -> float:
+    return math.inf if v is None else v
