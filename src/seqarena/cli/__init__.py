@@ -10,6 +10,7 @@ import typer
 
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
+from seqarena.cli.names import names_app
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ def _root() -> None:
 
 
 app.command()(compare)
+app.add_typer(names_app, name="names")
 
 
 def main(argv: list[str] | None = None) -> None:
