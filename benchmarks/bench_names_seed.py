@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+
 def default_seed_program() -> Path:
     """../shared/reference/seed_cities.py beside the project root, else beside $SEQARENA_DATA."""
     here = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "seed_cities.py"

@@ -14,6 +14,15 @@ TINY = {"rnn": {"d_hidden": 16, "d_embed": 8}, "gru": {"d_hidden": 16, "d_embed"
         "lstm": {"d_hidden": 16, "d_embed": 8, "n_layers": 2}, "transformer": {"d_model": 16, "d_ff": 32},
         "causal_cnn": {"d_hidden": 16}, "ngram": {"order": 3}}
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 
 def test_registry_covers_lm_task():
     # the registry's size is asserted so that the parametrised tests below cannot silently cover nothing

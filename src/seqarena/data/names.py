@@ -4,10 +4,10 @@ character vocabulary with one boundary token that both starts and stops every na
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -31,7 +31,7 @@ class CharVocab:
         object.__setattr__(self, "index", {c: i + len(SPECIALS) for i, c in enumerate(self.chars)})
 
     @staticmethod
-    def from_names(names: list[str]) -> "CharVocab":
+    def from_names(names: list[str]) -> CharVocab:
         return CharVocab(tuple(sorted(set("".join(names)))))
 
     @property
@@ -225,5 +225,14 @@ SPLITTERS: dict[str, Callable[[list[str], int], dict[str, list[str]]]] = {
     "random": _split_random, "makemore": _split_makemore, "none": _split_none,
 }
 
-__all__ = ["BOUNDARY_ID", "PAD_ID", "CharVocab", "CORPORA", "NameCorpus", "load_names", "lm_split", "fold_ascii",
-           "SPLITS"]
+__all__ = [
+    "BOUNDARY_ID",
+    "CORPORA",
+    "PAD_ID",
+    "SPLITS",
+    "CharVocab",
+    "NameCorpus",
+    "fold_ascii",
+    "lm_split",
+    "load_names",
+]

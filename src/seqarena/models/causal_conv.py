@@ -49,7 +49,7 @@ class CausalConvLM(nn.Module):
         return self.head(F.relu(x.transpose(1, 2)))  # (B, T, V)
 
 
-def build_causal_cnn_lm(vocab_size: int, num_classes: int | None, d_hidden: int = 128, n_layers: int = 4,
+def build_causal_cnn_lm(vocab_size: int, num_classes: int | None, d_hidden: int = 64, n_layers: int = 4,
                         kernel_size: int = 3, dropout: float = 0.0) -> nn.Module:
     """Defaults: dilations 1, 2, 4, 8 with kernel 3 -> a receptive field of 31 tokens."""
     return CausalConvLM(vocab_size, d_hidden, n_layers, kernel_size, dropout)
