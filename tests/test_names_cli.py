@@ -103,3 +103,14 @@ def test_bad_model_flags(corpus, capsys):
     one_line_exit_2(["names", "train", "--corpus", corpus, "--model", "transformer", "--one-hot"], capsys, "--one-hot")
     one_line_exit_2(["names", "compare", "--corpus", corpus, "--models", "gru:width=3"], capsys, "unknown setting")
     one_line_exit_2(["names", "train", "--corpus", corpus, "--epochs", "0"], capsys, "--epochs")
+
+
+@pytest.mark.slow
+def test_seed_demo_learns_the_cities_and_completes_barcelona(tmp_path, capsys):
+    ckpt = tmp_path / "seed.pt"
+    code, out, err = run(["names", "train", "--corpus", "seed-cities", "--model", "rnn", "--hidden", "128", "--one-hot",
+                          "--checkpoint", str(ckpt), "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["train_nll"] < 0.5  # first letters cannot be memorised; the rest can
+    code, out, err = run(["names", "sample", "--checkpoint", str(ckpt), "--prefix", "BA", "--n", "10", "--json"], capsys)
+    assert [s["name"] for s in json.loads(out)["samples"]] == ["BARCELONA"] * 10

@@ -140,8 +140,10 @@ def compare(
     data_dir: Path | None = DataDirOpt, split: str | None = SplitOpt, ascii_fold: bool = AsciiOpt,
     dedupe: bool = DedupeOpt, seed: int = SeedOpt,
     epochs: int | None = typer.Option(None, "--epochs", help="Max epochs per model [default: 8, more on tiny corpora]."),
-    batch_size: int = BatchOpt, lr: float = LrOpt, patience: int = PatienceOpt,
-    max_time: float | None = MaxTimeOpt, device: str = DeviceOpt, threads: int = ThreadsOpt,
+    batch_size: int = BatchOpt,
+    lr: float = typer.Option(1e-2, "--lr", help="AdamW peak learning rate (cosine decay to a tenth); higher than "
+                             "`names train`'s 3e-3 because the default budget is short."),
+    patience: int = PatienceOpt, max_time: float | None = MaxTimeOpt, device: str = DeviceOpt, threads: int = ThreadsOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Train every model on the same corpus and split; one table of NLL, cost and samples.
