@@ -25,7 +25,10 @@ def default_seed_program() -> Path:
     """../shared/reference/seed_cities.py beside the project root, else beside $SEQARENA_DATA."""
     here = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "seed_cities.py"
     data = os.environ.get("SEQARENA_DATA")
-    return here if here.is_file() or not data else Path(data).resolve().parent / "reference" / "seed_cities.py"
+    return (
+        here if here.is_file() or not data else Path(data).resolve().parent / "reference" / "seed_cities.py"
+    )
+
 
 TARGET = 0.647  # the seed's printed loss after its 1000 epochs
 
@@ -57,21 +60,35 @@ def ours(lr: float, max_steps: int = 5000) -> dict:
         opt.zero_grad(set_to_none=True)
         (s / n).backward()
         opt.step()
-    return {"seconds": time.perf_counter() - t0, "steps": step, "loss_per_name": per_name,
-            "reached": per_name <= TARGET}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "steps": step,
+        "loss_per_name": per_name,
+        "reached": per_name <= TARGET,
+    }
 
 
 def run_seed(program: Path, threads: int) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    out = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(program)], capture_output=True, text=True, env=env, check=True
+    ).stdout
     losses = re.findall(r"Error: ([0-9.]+)", out)
-    return {"seconds": float(re.search(r"train time ([0-9.]+)s", out).group(1)), "final_loss": float(losses[-1])}
+    return {
+        "seconds": float(re.search(r"train time ([0-9.]+)s", out).group(1)),
+        "final_loss": float(losses[-1]),
+    }
 
 
 def run_ours(threads: int, lr: float) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    out = subprocess.run([sys.executable, __file__, "--ours", "--lr", str(lr)], capture_output=True, text=True,
-                         env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--ours", "--lr", str(lr)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -97,13 +114,18 @@ def main() -> None:
         a = run_seed(program, args.threads)
         b = run_ours(args.threads, args.lr)
         ratios.append(b["seconds"] / a["seconds"])
-        print(f"pair {rep + 1}: seed_cities.py {a['seconds']:.2f} s to loss {a['final_loss']:.4f} | seqarena "
-              f"{b['seconds']:.3f} s to {b['loss_per_name']:.4f} in {b['steps']} steps | ratio {ratios[-1]:.4f} "
-              f"(1/{1 / ratios[-1]:.0f})", flush=True)
+        print(
+            f"pair {rep + 1}: seed_cities.py {a['seconds']:.2f} s to loss {a['final_loss']:.4f} | seqarena "
+            f"{b['seconds']:.3f} s to {b['loss_per_name']:.4f} in {b['steps']} steps | ratio {ratios[-1]:.4f} "
+            f"(1/{1 / ratios[-1]:.0f})",
+            flush=True,
+        )
     med = statistics.median(ratios)
     verdict = "meets" if med <= 1 / 20 else "misses"
-    print(f"median ratio {med:.4f} = 1/{1 / med:.0f} ({verdict} the <= 1/20 target); threads {args.threads}, "
-          f"torch threads per process; machine load {os.getloadavg()[0]:.1f}")
+    print(
+        f"median ratio {med:.4f} = 1/{1 / med:.0f} ({verdict} the <= 1/20 target); threads {args.threads}, "
+        f"torch threads per process; machine load {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -10,9 +10,15 @@ from seqarena.train.lm import CountModel
 
 V = 12
 LM_MODELS = list_models("lm")
-TINY = {"rnn": {"d_hidden": 16, "d_embed": 8}, "gru": {"d_hidden": 16, "d_embed": 8},
-        "lstm": {"d_hidden": 16, "d_embed": 8, "n_layers": 2}, "transformer": {"d_model": 16, "d_ff": 32},
-        "causal_cnn": {"d_hidden": 16}, "ngram": {"order": 3}}
+TINY = {
+    "rnn": {"d_hidden": 16, "d_embed": 8},
+    "gru": {"d_hidden": 16, "d_embed": 8},
+    "lstm": {"d_hidden": 16, "d_embed": 8, "n_layers": 2},
+    "transformer": {"d_model": 16, "d_ff": 32},
+    "causal_cnn": {"d_hidden": 16},
+    "ngram": {"order": 3},
+}
+
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
@@ -21,7 +27,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
 
 
 def test_registry_covers_lm_task():
@@ -84,7 +89,7 @@ def test_padding_never_changes_an_answer(name):
     with torch.no_grad():
         full = model(tokens, lengths)
         for i, n in enumerate(lengths.tolist()):
-            alone = model(tokens[i: i + 1, :n], lengths[i: i + 1])
+            alone = model(tokens[i : i + 1, :n], lengths[i : i + 1])
             assert torch.allclose(alone[0], full[i, :n], atol=1e-5), f"row {i}"
 
 

@@ -15,6 +15,7 @@ from seqarena.train.sampling import mark_samples, sample_names, sample_stats
 NAMES = ["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL", "ELBA", "LENA", "ANABELLA"]
 VOCAB = CharVocab.from_names(NAMES)
 
+
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
@@ -24,7 +25,6 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-
 class Fixed(torch.nn.Module):
     """A 'model' whose logits depend only on the position: NLL per position is known in closed form."""
 
@@ -32,8 +32,10 @@ class Fixed(torch.nn.Module):
 
     def forward(self, tokens, lengths):
         B, T = tokens.shape
-        return torch.arange(T, dtype=torch.float32)[None, :, None].expand(B, T, VOCAB.size) * \
-            F.one_hot(torch.arange(VOCAB.size) % 3, VOCAB.size).sum(0)[None, None, :].float()
+        return (
+            torch.arange(T, dtype=torch.float32)[None, :, None].expand(B, T, VOCAB.size)
+            * F.one_hot(torch.arange(VOCAB.size) % 3, VOCAB.size).sum(0)[None, None, :].float()
+        )
 
 
 def test_masked_nll_sums_real_positions_only():
@@ -41,8 +43,10 @@ def test_masked_nll_sums_real_positions_only():
     logits = torch.randn(2, 5, 4)
     total, count = masked_nll(logits, split.labels)
     assert int(count) == 3 + 5
-    expected = sum(float(F.cross_entropy(logits[i, :n], split.labels[i, :n], reduction="sum"))
-                   for i, n in enumerate(split.lengths.tolist()))
+    expected = sum(
+        float(F.cross_entropy(logits[i, :n], split.labels[i, :n], reduction="sum"))
+        for i, n in enumerate(split.lengths.tolist())
+    )
     assert math.isclose(float(total), expected, rel_tol=1e-5)
 
 
@@ -52,13 +56,19 @@ def test_evaluate_divides_once_not_a_mean_of_batch_means():
     by_one = evaluate_lm(model, split, batch_size=1)
     by_five = evaluate_lm(model, split, batch_size=5)
     whole = evaluate_lm(model, split, batch_size=len(NAMES))
-    assert math.isclose(by_one["nll"], whole["nll"], rel_tol=1e-6) and math.isclose(by_five["nll"], whole["nll"], rel_tol=1e-6)
+    assert math.isclose(by_one["nll"], whole["nll"], rel_tol=1e-6) and math.isclose(
+        by_five["nll"], whole["nll"], rel_tol=1e-6
+    )
     total, count = masked_nll(model(split.tokens, split.lengths), split.labels)
     assert math.isclose(whole["nll"], float(total) / int(count), rel_tol=1e-6)
     assert whole["n_chars"] == sum(len(n) + 1 for n in NAMES)  # the stop token counts as a character
-    assert math.isclose(whole["bpc"], whole["nll"] / math.log(2)) and math.isclose(whole["ppl"], math.exp(whole["nll"]))
+    assert math.isclose(whole["bpc"], whole["nll"] / math.log(2)) and math.isclose(
+        whole["ppl"], math.exp(whole["nll"])
+    )
     per_name = [evaluate_lm(model, lm_split([n], VOCAB))["nll"] for n in NAMES]
-    assert not math.isclose(sum(per_name) / len(per_name), whole["nll"], rel_tol=1e-3)  # the wrong way differs
+    assert not math.isclose(
+        sum(per_name) / len(per_name), whole["nll"], rel_tol=1e-3
+    )  # the wrong way differs
 
 
 def tiny_gru():
@@ -104,8 +114,16 @@ def test_sampling_prefix_seed_and_topk(trained):
     assert all(len(s) <= 6 for s in sample_names(trained, VOCAB, 10, temperature=5.0, max_len=6))
 
 
-@pytest.mark.parametrize("kwargs, match", [({"temperature": 0.0}, "temperature"), ({"temperature": -1.0}, "temperature"),
-                                           ({"top_k": 0}, "top-k"), ({"prefix": "AZ"}, "--prefix"), ({"n": 0}, "--n")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"temperature": 0.0}, "temperature"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"top_k": 0}, "top-k"),
+        ({"prefix": "AZ"}, "--prefix"),
+        ({"n": 0}, "--n"),
+    ],
+)
 def test_sampling_bad_input(trained, kwargs, match):
     with pytest.raises(InputError, match=match):
         sample_names(trained, VOCAB, **{"n": 2, **kwargs})

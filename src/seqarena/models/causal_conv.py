@@ -34,12 +34,15 @@ class CausalConvLM(nn.Module):
     family = "convolutional"
     causal = True
 
-    def __init__(self, vocab_size: int, d_hidden: int, n_layers: int, kernel_size: int, dropout: float) -> None:
+    def __init__(
+        self, vocab_size: int, d_hidden: int, n_layers: int, kernel_size: int, dropout: float
+    ) -> None:
         super().__init__()
         self.receptive_field = receptive_field(kernel_size, n_layers)
         self.emb = make_embedding(vocab_size, d_hidden)
         self.layers = nn.ModuleList(
-            [GatedCausalLayer(d_hidden, kernel_size, 2**i, dropout) for i in range(n_layers)])
+            [GatedCausalLayer(d_hidden, kernel_size, 2**i, dropout) for i in range(n_layers)]
+        )
         self.head = nn.Linear(d_hidden, vocab_size)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -49,7 +52,13 @@ class CausalConvLM(nn.Module):
         return self.head(F.relu(x.transpose(1, 2)))  # (B, T, V)
 
 
-def build_causal_cnn_lm(vocab_size: int, num_classes: int | None, d_hidden: int = 64, n_layers: int = 4,
-                        kernel_size: int = 3, dropout: float = 0.0) -> nn.Module:
+def build_causal_cnn_lm(
+    vocab_size: int,
+    num_classes: int | None,
+    d_hidden: int = 64,
+    n_layers: int = 4,
+    kernel_size: int = 3,
+    dropout: float = 0.0,
+) -> nn.Module:
     """Defaults: dilations 1, 2, 4, 8 with kernel 3 -> a receptive field of 31 tokens."""
     return CausalConvLM(vocab_size, d_hidden, n_layers, kernel_size, dropout)

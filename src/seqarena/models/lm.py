@@ -23,14 +23,27 @@ class RecurrentLM(nn.Module):
     family = "recurrent"
     causal = True
 
-    def __init__(self, cell: str, vocab_size: int, d_embed: int, d_hidden: int, n_layers: int,
-                 one_hot: bool, dropout: float) -> None:
+    def __init__(
+        self,
+        cell: str,
+        vocab_size: int,
+        d_embed: int,
+        d_hidden: int,
+        n_layers: int,
+        one_hot: bool,
+        dropout: float,
+    ) -> None:
         super().__init__()
         self.vocab_size = vocab_size
         self.one_hot = one_hot
         self.emb = None if one_hot else make_embedding(vocab_size, d_embed)
-        self.rnn = CELLS[cell](vocab_size if one_hot else d_embed, d_hidden, num_layers=n_layers,
-                               batch_first=True, dropout=dropout if n_layers > 1 else 0.0)
+        self.rnn = CELLS[cell](
+            vocab_size if one_hot else d_embed,
+            d_hidden,
+            num_layers=n_layers,
+            batch_first=True,
+            dropout=dropout if n_layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(d_hidden, vocab_size)
 
@@ -50,8 +63,9 @@ class TransformerLM(nn.Module):
     family = "attention"
     causal = True
 
-    def __init__(self, vocab_size: int, d_model: int, n_heads: int, n_layers: int, d_ff: int,
-                 dropout: float) -> None:
+    def __init__(
+        self, vocab_size: int, d_model: int, n_heads: int, n_layers: int, d_ff: int, dropout: float
+    ) -> None:
         super().__init__()
         self.d_model = d_model
         self.emb = make_embedding(vocab_size, d_model)
@@ -69,8 +83,15 @@ class TransformerLM(nn.Module):
 
 
 def _recurrent(cell: str):
-    def build(vocab_size: int, num_classes: int | None, d_embed: int = 64, d_hidden: int = 128,
-              n_layers: int = 1, one_hot: bool = False, dropout: float = 0.0) -> nn.Module:
+    def build(
+        vocab_size: int,
+        num_classes: int | None,
+        d_embed: int = 64,
+        d_hidden: int = 128,
+        n_layers: int = 1,
+        one_hot: bool = False,
+        dropout: float = 0.0,
+    ) -> nn.Module:
         return RecurrentLM(cell, vocab_size, d_embed, d_hidden, n_layers, one_hot, dropout)
 
     build.__name__ = f"build_{cell}_lm"
@@ -82,6 +103,13 @@ build_gru_lm = _recurrent("gru")
 build_lstm_lm = _recurrent("lstm")
 
 
-def build_transformer_lm(vocab_size: int, num_classes: int | None, d_model: int = 64, n_heads: int = 4,
-                         n_layers: int = 2, d_ff: int = 256, dropout: float = 0.0) -> nn.Module:
+def build_transformer_lm(
+    vocab_size: int,
+    num_classes: int | None,
+    d_model: int = 64,
+    n_heads: int = 4,
+    n_layers: int = 2,
+    d_ff: int = 256,
+    dropout: float = 0.0,
+) -> nn.Module:
     return TransformerLM(vocab_size, d_model, n_heads, n_layers, d_ff, dropout)

@@ -27,8 +27,10 @@ class NGramLM(nn.Module):
         if not 1 <= order <= 6:
             raise InputError(f"ngram: order must be 1..6 (got {order})")
         if vocab_size**order > MAX_TABLE:
-            raise InputError(f"ngram: order {order} with {vocab_size} tokens needs a {vocab_size}**{order} table; "
-                             f"lower the order")
+            raise InputError(
+                f"ngram: order {order} with {vocab_size} tokens needs a {vocab_size}**{order} table; "
+                f"lower the order"
+            )
         self.order, self.V = order, vocab_size
         # counts[h_1, ..., h_{n-1}, w]: oldest context token first, target last
         self.register_buffer("counts", torch.zeros((vocab_size,) * order))
@@ -48,7 +50,7 @@ class NGramLM(nn.Module):
             return ctx
         padded = F.pad(tokens, (self.order - 2, 0), value=BOUNDARY_ID)  # (B, T + n - 2)
         for j in range(self.order - 1):  # oldest first, so dropping it is `index mod V**(k-2)`
-            ctx = ctx * self.V + padded[:, j: j + T]
+            ctx = ctx * self.V + padded[:, j : j + T]
         return ctx
 
     @torch.no_grad()

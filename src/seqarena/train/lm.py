@@ -62,7 +62,9 @@ def masked_nll(logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tenso
     0 at padding (0 is never a real target, so ignore_index masks exactly the padding)."""
     B, T, V = logits.shape
     y = targets[:, :T]
-    total = F.cross_entropy(logits.reshape(B * T, V).float(), y.reshape(-1), ignore_index=PAD_ID, reduction="sum")
+    total = F.cross_entropy(
+        logits.reshape(B * T, V).float(), y.reshape(-1), ignore_index=PAD_ID, reduction="sum"
+    )
     return total, (y != PAD_ID).sum()
 
 
@@ -77,11 +79,21 @@ def evaluate_lm(model: nn.Module, split: Split, batch_size: int = 1024) -> dict:
         total += float(s)
         count += int(c)
     if count == 0:
-        return {"nll": float("nan"), "bpc": float("nan"), "ppl": float("nan"), "nll_per_name": float("nan"),
-                "n_chars": 0}
+        return {
+            "nll": float("nan"),
+            "bpc": float("nan"),
+            "ppl": float("nan"),
+            "nll_per_name": float("nan"),
+            "n_chars": 0,
+        }
     nll = total / count
-    return {"nll": nll, "bpc": nll / math.log(2), "ppl": math.exp(nll), "nll_per_name": total / len(split),
-            "n_chars": count}
+    return {
+        "nll": nll,
+        "bpc": nll / math.log(2),
+        "ppl": math.exp(nll),
+        "nll_per_name": total / len(split),
+        "n_chars": count,
+    }
 
 
 @dataclass
@@ -96,9 +108,15 @@ class LMFitResult:
     stop_reason: str = "epochs"
 
 
-def fit_lm(model: nn.Module, train: Split, val: Split | None = None, cfg: LMTrainConfig = LMTrainConfig(),
-           device: torch.device = torch.device("cpu"), seed: int = 0,
-           on_epoch: Callable[[dict], None] | None = None) -> LMFitResult:
+def fit_lm(
+    model: nn.Module,
+    train: Split,
+    val: Split | None = None,
+    cfg: LMTrainConfig = LMTrainConfig(),
+    device: torch.device = torch.device("cpu"),
+    seed: int = 0,
+    on_epoch: Callable[[dict], None] | None = None,
+) -> LMFitResult:
     """Train in place; keep the weights of the epoch with the best val NLL (train NLL without val)."""
     g = seed_everything(seed)
     model.to(device)
@@ -130,7 +148,9 @@ def fit_lm(model: nn.Module, train: Split, val: Split | None = None, cfg: LMTrai
         with train_clock.time():
             for _, (x, lengths, y) in train.batches(cfg.batch_size, shuffle=True, generator=g):
                 for group in opt.param_groups:  # cosine from lr to lr/10 over the planned steps
-                    group["lr"] = cfg.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * min(res.steps / planned, 1.0))))
+                    group["lr"] = cfg.lr * (
+                        0.1 + 0.45 * (1 + math.cos(math.pi * min(res.steps / planned, 1.0)))
+                    )
                 s, c = masked_nll(model(x, lengths), y)
                 opt.zero_grad(set_to_none=True)
                 (s / c).backward()
@@ -140,7 +160,10 @@ def fit_lm(model: nn.Module, train: Split, val: Split | None = None, cfg: LMTrai
                 res.steps += 1
                 loss_sum += s.detach()
                 n_chars += int(c)
-                if cfg.max_time_s is not None and train_clock.seconds + time.perf_counter() - t_epoch > cfg.max_time_s:
+                if (
+                    cfg.max_time_s is not None
+                    and train_clock.seconds + time.perf_counter() - t_epoch > cfg.max_time_s
+                ):
                     res.stop_reason = "time"
                     break
         row = {"epoch": epoch, "train_loss": float(loss_sum) / max(n_chars, 1), "steps": res.steps}

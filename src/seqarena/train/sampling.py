@@ -23,9 +23,17 @@ def check_sampling(temperature: float, top_k: int | None, n: int) -> None:
 
 
 @torch.no_grad()
-def sample_names(model: nn.Module, vocab: CharVocab, n: int = 10, temperature: float = 1.0,
-                 top_k: int | None = None, prefix: str = "", max_len: int = 64, seed: int = 0,
-                 device: torch.device = torch.device("cpu")) -> list[str]:
+def sample_names(
+    model: nn.Module,
+    vocab: CharVocab,
+    n: int = 10,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    prefix: str = "",
+    max_len: int = 64,
+    seed: int = 0,
+    device: torch.device = torch.device("cpu"),
+) -> list[str]:
     """`n` names that start with `prefix`, drawn one character at a time until the stop token (or
     `max_len` characters). All n are drawn together as one batch; each step re-reads the whole
     prefix, which for names (tens of characters) costs less than keeping per-model state."""
