@@ -136,3 +136,8 @@ def test_marks_and_stats():
     stats = sample_stats(samples, marks)
     assert stats["pct_new"] == 40.0 and stats["pct_unique"] == 80.0
     assert stats["pct_training"] == 40.0 and stats["pct_heldout"] == 20.0
+
+
+def test_max_time_stops_training():
+    res = fit_lm(tiny_gru(), lm_split(NAMES, VOCAB), None, LMTrainConfig(epochs=50, batch_size=2, max_time_s=1e-6))
+    assert res.stop_reason == "time" and len(res.history) == 1 and res.steps == 1

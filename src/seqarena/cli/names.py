@@ -213,7 +213,7 @@ def compare(
     as_json: bool = JsonOpt,
 ) -> None:
     """Train every model on the same corpus and split; one table of NLL, cost and samples.
-    With no arguments: spanish-cities, 7 models, a few minutes or less on 2 CPU cores."""
+    With no arguments: spanish-cities, 7 models, under 3 minutes on 2 CPU cores."""
     check_min("--epochs", epochs)
     specs = [parse_model_spec(s) for s in models.split(",") if s.strip()]
     if not specs:
