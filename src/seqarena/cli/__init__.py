@@ -14,6 +14,7 @@ from seqarena.cli.data import data_app
 from seqarena.cli.predict import predict
 from seqarena.cli.train import train
 from seqarena.cli.report import recommend_command, report
+from seqarena.cli.names import names_app
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.command()(train)
 app.command()(predict)
 app.command()(report)
 app.command("recommend")(recommend_command)
+app.add_typer(names_app, name="names")
 
 
 def main(argv: list[str] | None = None) -> None:

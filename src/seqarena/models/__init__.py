@@ -15,8 +15,11 @@ from torch import nn
 from seqarena.errors import InputError
 from seqarena.models.attention import build_transformer
 from seqarena.models.baselines import build_bow
+from seqarena.models.causal_conv import build_causal_cnn_lm
 from seqarena.models.conv import build_textcnn
 from seqarena.models.hybrid import build_cnn_rnn
+from seqarena.models.lm import build_gru_lm, build_lstm_lm, build_rnn_lm, build_transformer_lm
+from seqarena.models.ngram import build_ngram_lm
 from seqarena.models.recurrent import build_bilstm, build_gru, build_lstm, build_rnn
 
 TASKS = ("classify", "lm")
@@ -37,9 +40,12 @@ class ModelEntry:
 MODELS: dict[str, ModelEntry] = {
     e.name: e
     for e in [
-        ModelEntry("rnn", "recurrent", "Elman RNN (tanh), state at the last real token", {"classify": build_rnn}),
-        ModelEntry("gru", "recurrent", "GRU, state at the last real token (seed 000)", {"classify": build_gru}),
-        ModelEntry("lstm", "recurrent", "LSTM, state at the last real token", {"classify": build_lstm}),
+        ModelEntry("rnn", "recurrent", "Elman RNN (tanh), state at the last real token",
+                   {"classify": build_rnn, "lm": build_rnn_lm}),
+        ModelEntry("gru", "recurrent", "GRU, state at the last real token (seed 000)",
+                   {"classify": build_gru, "lm": build_gru_lm}),
+        ModelEntry("lstm", "recurrent", "LSTM, state at the last real token",
+                   {"classify": build_lstm, "lm": build_lstm_lm}),
         ModelEntry("bilstm", "recurrent", "bidirectional LSTM over packed sequences (seed 000)",
                    {"classify": build_bilstm}),
         ModelEntry("textcnn", "convolutional", "TextCNN, widths 3/4/5, masked max-pool (Kim 2014)",
@@ -47,8 +53,12 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry("cnn_rnn", "hybrid", "Conv1d n-gram features read by a GRU (seed 000)",
                    {"classify": build_cnn_rnn}),
         ModelEntry("transformer", "attention", "pre-LN Transformer encoder, key-padding mask, mean pool",
-                   {"classify": build_transformer}),
+                   {"classify": build_transformer, "lm": build_transformer_lm}),
         ModelEntry("bow", "baseline", "fastText-style mean of embeddings + linear", {"classify": build_bow}),
+        ModelEntry("causal_cnn", "convolutional", "causal dilated CNN, gated residual layers (WaveNet/TCN)",
+                   {"lm": build_causal_cnn_lm}),
+        ModelEntry("ngram", "baseline", "count n-gram, Witten-Bell smoothed (order 2 = bigram)",
+                   {"lm": build_ngram_lm}),
     ]
 }
 

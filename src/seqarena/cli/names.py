@@ -1,0 +1,321 @@
+"""`seqarena names train | sample | compare`: character-level language models that learn and invent names."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from seqarena.cli.common import check_min, err_console, out_console, progress_bar
+from seqarena.data.names import CORPORA, SPLITS, NameCorpus, load_names
+from seqarena.errors import InputError
+from seqarena.models import list_models, model_hparams
+from seqarena.run.lm import load_lm, parse_model_spec, plain_row, save_lm, train_lm
+from seqarena.runtime import resolve_device, set_threads
+from seqarena.train.lm import LMTrainConfig, default_epochs
+from seqarena.train.sampling import check_sampling, mark_samples, sample_names, sample_stats
+
+names_app = typer.Typer(
+    help="Character-level language models that learn and invent names.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+DEFAULT_CKPT = Path("runs/names/last.pt")
+COMPARE_MODELS = "ngram:order=2,ngram:order=4,rnn,gru,lstm,causal_cnn,transformer"
+MARK_TAGS = {"training": " (t)", "held-out real": " (h)", "new": ""}
+
+CorpusOpt = typer.Option(
+    "spanish-cities", "--corpus", help=f"Built-in corpus {list(CORPORA)} or a file, one name a line."
+)
+DataDirOpt = typer.Option(
+    None, "--data-dir", help="Shared data directory [default: $SEQARENA_DATA, else ../shared/data]."
+)
+SplitOpt = typer.Option(
+    None, "--split", help=f"{list(SPLITS)} [default: none for seed-cities, else random 80/10/10]."
+)
+AsciiOpt = typer.Option(False, "--ascii", help="Fold accents as the seed does (Á -> A, Ñ -> N).")
+DedupeOpt = typer.Option(False, "--dedupe", help="Remove repeated names (they are always counted).")
+SeedOpt = typer.Option(0, "--seed", help="Seed for the split, the weights, the batch order and the samples.")
+EpochsOpt = typer.Option(
+    None, "--epochs", help="Max epochs [default: 20, more on tiny corpora: >= 500 steps]."
+)
+BatchOpt = typer.Option(64, "--batch-size", help="Names per batch.")
+LrOpt = typer.Option(3e-3, "--lr", help="AdamW peak learning rate (cosine decay to a tenth).")
+PatienceOpt = typer.Option(4, "--patience", help="Stop after this many epochs without a better val NLL.")
+MaxTimeOpt = typer.Option(None, "--max-time", help="Stop a model's training after this many seconds.")
+DeviceOpt = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps.")
+ThreadsOpt = typer.Option(
+    1,
+    "--threads",
+    help="Torch intra-op threads; small character models gain little "
+    "from more and lose much on a busy machine.",
+)
+JsonOpt = typer.Option(False, "--json", help="Print JSON only on stdout.")
+
+
+def _corpus(
+    corpus: str, data_dir: Path | None, split: str | None, ascii_fold: bool, dedupe: bool, seed: int
+) -> NameCorpus:
+    c = load_names(corpus, data_dir, ascii_fold=ascii_fold, dedupe=dedupe, split=split, seed=seed)
+    dup = f"{c.n_duplicates:,} duplicate line(s) {'removed' if c.deduped else 'kept (--dedupe removes them)'}"
+    err_console.print(
+        f"{c.name}: {len(c.names):,} names from {c.source}; {dup}; {len(c.vocab.chars)} characters; "
+        f"split {c.split}: train {len(c.splits['train']):,} / val {len(c.splits['val']):,} / "
+        f"test {len(c.splits['test']):,}"
+    )
+    return c
+
+
+def _train_config(
+    corpus: NameCorpus, epochs: int | None, batch_size: int, lr: float, patience: int, max_time: float | None
+) -> LMTrainConfig:
+    check_min("--epochs", epochs)
+    check_min("--batch-size", batch_size)
+    check_min("--patience", patience)
+    if max_time is not None and max_time <= 0:
+        raise InputError(f"--max-time must be > 0 (got {max_time})")
+    n = len(corpus.splits["train"])
+    return LMTrainConfig(
+        epochs=epochs or default_epochs(n, batch_size),
+        batch_size=batch_size,
+        lr=lr,
+        patience=patience,
+        max_time_s=max_time,
+    )
+
+
+@names_app.command()
+def train(
+    corpus: str = CorpusOpt,
+    model: str = typer.Option("gru", "--model", help="An lm model: " + ", ".join(list_models("lm"))),
+    hidden: int | None = typer.Option(
+        None, "--hidden", help="Hidden width (d_hidden, or d_model for transformer)."
+    ),
+    layers: int | None = typer.Option(None, "--layers", help="Stacked layers (n_layers)."),
+    embed: int | None = typer.Option(None, "--embed", help="Embedding width (d_embed)."),
+    one_hot: bool = typer.Option(False, "--one-hot", help="Recurrent models: one-hot input as in the seed."),
+    dropout: float | None = typer.Option(None, "--dropout", help="Dropout probability."),
+    order: int | None = typer.Option(None, "--order", help="ngram: 2 = bigram, 4 = smoothed 4-gram."),
+    data_dir: Path | None = DataDirOpt,
+    split: str | None = SplitOpt,
+    ascii_fold: bool = AsciiOpt,
+    dedupe: bool = DedupeOpt,
+    seed: int = SeedOpt,
+    epochs: int | None = EpochsOpt,
+    batch_size: int = BatchOpt,
+    lr: float = LrOpt,
+    patience: int = PatienceOpt,
+    max_time: float | None = MaxTimeOpt,
+    device: str = DeviceOpt,
+    threads: int = ThreadsOpt,
+    checkpoint: Path = typer.Option(
+        DEFAULT_CKPT, "--checkpoint", help="Where the best-by-val model is saved."
+    ),
+    n_samples: int = typer.Option(5, "--n", help="Samples drawn after training."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Train one model on a corpus, save its best-by-val checkpoint and show its metrics and samples."""
+    overrides = _flag_overrides(
+        model,
+        hidden=hidden,
+        n_layers=layers,
+        d_embed=embed,
+        one_hot=one_hot or None,
+        dropout=dropout,
+        order=order,
+    )
+    check_min("--n", n_samples)
+    check_min("--epochs", epochs)
+    dev = resolve_device(device)
+    set_threads(threads)
+    c = _corpus(corpus, data_dir, split, ascii_fold, dedupe, seed)
+    cfg = _train_config(c, epochs, batch_size, lr, patience, max_time)
+    with progress_bar(transient=True) as bar:
+        task = bar.add_task(f"{model} on {c.name}", total=cfg.epochs)
+        row, m = train_lm(
+            c, model, overrides, cfg, dev, seed, n_samples, on_epoch=lambda r: bar.advance(task)
+        )
+    save_lm(checkpoint, m, c, row)
+    err_console.print(
+        f"checkpoint: {checkpoint} (epoch {row['selected_epoch']} of {row['epochs_run']}, "
+        f"stopped by {row['stop_reason']})"
+    )
+    if as_json:
+        print(json.dumps(_public(row)))
+        return
+    out_console.print(render_table([row], f"{c.name} ({c.split} split), seed {seed}"))
+    for s, mark in zip(row["samples"], row["marks"]):
+        out_console.print(f"  {s}  [{mark}]", markup=False)
+
+
+@names_app.command()
+def sample(
+    checkpoint: Path = typer.Option(DEFAULT_CKPT, "--checkpoint", help="A `names train` checkpoint."),
+    n: int = typer.Option(10, "--n", help="How many names."),
+    prefix: str = typer.Option("", "--prefix", help="Every name starts with this, e.g. VILLA."),
+    temperature: float = typer.Option(1.0, "--temperature", help="> 0; below 1 is more conservative."),
+    top_k: int | None = typer.Option(
+        None, "--top-k", help="Draw only from the k likeliest characters (1 = greedy)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    max_len: int | None = typer.Option(
+        None, "--max-len", help="Cut names at this length [default: 2 x longest]."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Invent names with a trained model; each is marked training, held-out real, or new."""
+    check_sampling(temperature, top_k, n)
+    check_min("--max-len", max_len)
+    model, vocab, ckpt = load_lm(checkpoint)
+    samples = sample_names(model, vocab, n, temperature, top_k, prefix, max_len or ckpt["max_len"], seed)
+    splits = ckpt["splits"]
+    marks = mark_samples(samples, splits["train"], splits["val"] + splits["test"])
+    stats = sample_stats(samples, marks)
+    if as_json:
+        print(json.dumps({"samples": [{"name": s, "mark": m} for s, m in zip(samples, marks)], **stats}))
+        return
+    for s, m in zip(samples, marks):
+        out_console.print(f"{s}  [{m}]", markup=False)
+    out_console.print(
+        f"{stats['pct_new']:.0f}% new, {stats['pct_unique']:.0f}% unique "
+        f"({stats['pct_training']:.0f}% training, {stats['pct_heldout']:.0f}% held-out real)"
+    )
+
+
+@names_app.command()
+def compare(
+    corpus: str = CorpusOpt,
+    models: str = typer.Option(COMPARE_MODELS, "--models", help="Comma-separated NAME[:key=value...] specs."),
+    data_dir: Path | None = DataDirOpt,
+    split: str | None = SplitOpt,
+    ascii_fold: bool = AsciiOpt,
+    dedupe: bool = DedupeOpt,
+    seed: int = SeedOpt,
+    epochs: int | None = typer.Option(
+        None, "--epochs", help="Max epochs per model [default: 8, more on tiny corpora]."
+    ),
+    batch_size: int = BatchOpt,
+    lr: float = typer.Option(
+        1e-2,
+        "--lr",
+        help="AdamW peak learning rate (cosine decay to a tenth); higher than "
+        "`names train`'s 3e-3 because the default budget is short.",
+    ),
+    patience: int = PatienceOpt,
+    max_time: float | None = MaxTimeOpt,
+    device: str = DeviceOpt,
+    threads: int = ThreadsOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Train every model on the same corpus and split; one table of NLL, cost and samples.
+    With no arguments: spanish-cities, 7 models, under 3 minutes on 2 CPU cores."""
+    check_min("--epochs", epochs)
+    specs = [parse_model_spec(s) for s in models.split(",") if s.strip()]
+    if not specs:
+        raise InputError(f"--models: empty list; choose from {list_models('lm')}")
+    for name, overrides in specs:
+        _check_overrides(name, overrides)
+    dev = resolve_device(device)
+    set_threads(threads)
+    c = _corpus(corpus, data_dir, split, ascii_fold, dedupe, seed)
+    cfg = _train_config(
+        c,
+        epochs or default_epochs(len(c.splits["train"]), batch_size, epochs=8),
+        batch_size,
+        lr,
+        patience,
+        max_time,
+    )
+    rows = []
+    with progress_bar(transient=True) as bar:
+        task = bar.add_task(f"compare on {c.name}", total=len(specs) * cfg.epochs)
+        for name, overrides in specs:
+            bar.update(task, description=f"{name} on {c.name}")
+            done = bar.tasks[0].completed
+            row, _ = train_lm(c, name, overrides, cfg, dev, seed, on_epoch=lambda r: bar.advance(task))
+            bar.update(task, completed=done + cfg.epochs)  # early stopping may skip epochs
+            rows.append(row)
+    if as_json:
+        print(json.dumps([_public(r) for r in rows]))
+        return
+    out_console.print(
+        render_table(
+            rows, f"{c.name} ({c.split} split), up to {cfg.epochs} epochs, seed {seed}, device {dev}"
+        )
+    )
+    out_console.print(
+        "samples: (t) = a training name, (h) = a held-out real name, unmarked = new", markup=False
+    )
+
+
+def _flag_overrides(model: str, **flags: Any) -> dict[str, Any]:
+    """Map the convenience flags onto the model's hyperparameters; a flag the model lacks is an error."""
+    known = model_hparams(model, "lm")
+    out = {}
+    for key, value in flags.items():
+        if value is None:
+            continue
+        target = (
+            "d_model" if key == "hidden" and "d_model" in known else "d_hidden" if key == "hidden" else key
+        )
+        if target not in known:
+            flag = {"n_layers": "--layers", "d_embed": "--embed", "one_hot": "--one-hot"}.get(key, f"--{key}")
+            raise InputError(f"{flag}: model '{model}' has no such setting; its settings: {sorted(known)}")
+        out[target] = value
+    return out
+
+
+def _check_overrides(name: str, overrides: dict[str, Any]) -> None:
+    known = model_hparams(name, "lm")
+    unknown = sorted(set(overrides) - set(known))
+    if unknown:
+        raise InputError(
+            f"--models: model '{name}': unknown setting(s) {unknown}; choose from {sorted(known)}"
+        )
+
+
+def _public(row: dict) -> dict:
+    """The JSON row: everything but the per-epoch history and the environment's long strings."""
+    return plain_row({k: v for k, v in row.items() if k not in ("history",)})
+
+
+def render_table(rows: list[dict], title: str) -> Table:
+    t = Table(title=title)
+    for label in (
+        "model",
+        "params",
+        "train nats/char",
+        "val",
+        "test",
+        "test bpc",
+        "train s",
+        "samples",
+        "% new",
+    ):
+        t.add_column(label, justify="left" if label in ("model", "samples") else "right")
+    for r in rows:
+        samples = ", ".join(s + MARK_TAGS[m] for s, m in zip(r["samples"][:5], r["marks"][:5]))
+        params = f"{r['params']:,}" if r["n_grams"] is None else f"0 ({r['n_grams']:,} n-grams)"
+        if r["receptive_field"] is not None:
+            params += f" rf {r['receptive_field']}"
+        t.add_row(
+            r["model"],
+            params,
+            _f(r["train_nll"]),
+            _f(r["val_nll"]),
+            _f(r["test_nll"]),
+            _f(r["test_bpc"]),
+            f"{r['train_time_s']:.1f}",
+            samples,
+            f"{r['pct_new']:.0f}",
+        )
+    return t
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"

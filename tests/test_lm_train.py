@@ -1,0 +1,143 @@
+"""Masked NLL arithmetic (summed over every character, divided once), training, sampling and marks."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from seqarena.data.names import CharVocab, lm_split
+from seqarena.errors import InputError
+from seqarena.models import create_model
+from seqarena.train.lm import LMTrainConfig, evaluate_lm, fit_lm, masked_nll
+from seqarena.train.sampling import mark_samples, sample_names, sample_stats
+
+NAMES = ["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL", "ELBA", "LENA", "ANABELLA"]
+VOCAB = CharVocab.from_names(NAMES)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+class Fixed(torch.nn.Module):
+    """A 'model' whose logits depend only on the position: NLL per position is known in closed form."""
+
+    causal = True
+
+    def forward(self, tokens, lengths):
+        B, T = tokens.shape
+        return (
+            torch.arange(T, dtype=torch.float32)[None, :, None].expand(B, T, VOCAB.size)
+            * F.one_hot(torch.arange(VOCAB.size) % 3, VOCAB.size).sum(0)[None, None, :].float()
+        )
+
+
+def test_masked_nll_sums_real_positions_only():
+    split = lm_split(["AB", "ABBA"], CharVocab.from_names(["AB"]))
+    logits = torch.randn(2, 5, 4)
+    total, count = masked_nll(logits, split.labels)
+    assert int(count) == 3 + 5
+    expected = sum(
+        float(F.cross_entropy(logits[i, :n], split.labels[i, :n], reduction="sum"))
+        for i, n in enumerate(split.lengths.tolist())
+    )
+    assert math.isclose(float(total), expected, rel_tol=1e-5)
+
+
+def test_evaluate_divides_once_not_a_mean_of_batch_means():
+    split = lm_split(NAMES, VOCAB)
+    model = Fixed()
+    by_one = evaluate_lm(model, split, batch_size=1)
+    by_five = evaluate_lm(model, split, batch_size=5)
+    whole = evaluate_lm(model, split, batch_size=len(NAMES))
+    assert math.isclose(by_one["nll"], whole["nll"], rel_tol=1e-6) and math.isclose(
+        by_five["nll"], whole["nll"], rel_tol=1e-6
+    )
+    total, count = masked_nll(model(split.tokens, split.lengths), split.labels)
+    assert math.isclose(whole["nll"], float(total) / int(count), rel_tol=1e-6)
+    assert whole["n_chars"] == sum(len(n) + 1 for n in NAMES)  # the stop token counts as a character
+    assert math.isclose(whole["bpc"], whole["nll"] / math.log(2)) and math.isclose(
+        whole["ppl"], math.exp(whole["nll"])
+    )
+    per_name = [evaluate_lm(model, lm_split([n], VOCAB))["nll"] for n in NAMES]
+    assert not math.isclose(
+        sum(per_name) / len(per_name), whole["nll"], rel_tol=1e-3
+    )  # the wrong way differs
+
+
+def tiny_gru():
+    torch.manual_seed(0)
+    return create_model("gru", "lm", VOCAB.size, d_hidden=32, d_embed=16)
+
+
+def test_fit_lowers_nll_and_keeps_best_by_val():
+    split = lm_split(NAMES, VOCAB)
+    model = tiny_gru()
+    before = evaluate_lm(model, split)["nll"]
+    res = fit_lm(model, split, split, LMTrainConfig(epochs=15, batch_size=4, lr=1e-2, patience=None))
+    after = evaluate_lm(model, split)["nll"]
+    assert after < before - 0.5
+    best = min(r["val_nll"] for r in res.history)
+    assert math.isclose(after, best, rel_tol=1e-5) and res.history[res.selected_epoch - 1]["val_nll"] == best
+
+
+def test_fit_counts_the_ngram_in_one_pass():
+    split = lm_split(NAMES, VOCAB)
+    model = create_model("ngram", "lm", VOCAB.size, order=2)
+    res = fit_lm(model, split, None)
+    assert res.steps == 0 and len(res.history) == 1 and res.monitor == "train"
+    assert evaluate_lm(model, split)["nll"] < math.log(VOCAB.size - 1)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    model = tiny_gru()
+    fit_lm(model, lm_split(NAMES, VOCAB), None, LMTrainConfig(epochs=40, batch_size=12, lr=2e-2))
+    return model
+
+
+def test_sampling_prefix_seed_and_topk(trained):
+    a = sample_names(trained, VOCAB, 8, prefix="ANA", seed=3)
+    assert all(s.startswith("ANA") for s in a)
+    assert a == sample_names(trained, VOCAB, 8, prefix="ANA", seed=3)
+    greedy = sample_names(trained, VOCAB, 5, top_k=1, seed=1)
+    assert len(set(greedy)) == 1 and greedy == sample_names(trained, VOCAB, 5, top_k=1, seed=2)
+    hot = sample_names(trained, VOCAB, 40, temperature=3.0, seed=0)
+    cold = sample_names(trained, VOCAB, 40, temperature=0.2, seed=0)
+    assert len(set(hot)) > len(set(cold))  # higher temperature spreads the distribution
+    assert all(len(s) <= 6 for s in sample_names(trained, VOCAB, 10, temperature=5.0, max_len=6))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"temperature": 0.0}, "temperature"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"top_k": 0}, "top-k"),
+        ({"prefix": "AZ"}, "--prefix"),
+        ({"n": 0}, "--n"),
+    ],
+)
+def test_sampling_bad_input(trained, kwargs, match):
+    with pytest.raises(InputError, match=match):
+        sample_names(trained, VOCAB, **{"n": 2, **kwargs})
+
+
+def test_marks_and_stats():
+    samples = ["ANA", "ZOE", "ANA", "EVA", "NEW"]
+    marks = mark_samples(samples, train=["ANA", "LUIS"], heldout=["EVA", "ANA"])
+    assert marks == ["training", "new", "training", "held-out real", "new"]
+    stats = sample_stats(samples, marks)
+    assert stats["pct_new"] == 40.0 and stats["pct_unique"] == 80.0
+    assert stats["pct_training"] == 40.0 and stats["pct_heldout"] == 20.0
+
+
+def test_max_time_stops_training():
+    res = fit_lm(tiny_gru(), lm_split(NAMES, VOCAB), None, LMTrainConfig(epochs=50, batch_size=2, max_time_s=1e-6))
+    assert res.stop_reason == "time" and len(res.history) == 1 and res.steps == 1
