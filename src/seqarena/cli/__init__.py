@@ -10,6 +10,7 @@ import typer
 
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
+from seqarena.cli.theory import theory
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ def _root() -> None:
 
 
 app.command()(compare)
+app.command()(theory)
 
 
 def main(argv: list[str] | None = None) -> None:
