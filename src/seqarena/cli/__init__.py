@@ -10,6 +10,7 @@ import typer
 
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
+from seqarena.cli.probe import probe
 from seqarena.cli.theory import theory
 from seqarena.errors import InputError
 
@@ -31,6 +32,7 @@ def _root() -> None:
 
 app.command()(compare)
 app.command()(theory)
+app.command()(probe)
 
 
 def main(argv: list[str] | None = None) -> None:

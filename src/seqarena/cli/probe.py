@@ -1,0 +1,80 @@
+"""`seqarena probe`: train every classifier on synthetic probes, accuracy against difficulty."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from seqarena.analysis.common import envelope
+from seqarena.analysis.probes import QUICK, ProbeSettings, add_hardness, measured_table, plan, run_probes, summarize
+from seqarena.cli.analysis_io import emit, parse_ints, parse_models, table
+from seqarena.cli.common import check_min, parse_list, progress_bar
+from seqarena.data.probes import PROBES, make_probe
+from seqarena.errors import InputError
+from seqarena.models import list_models
+from seqarena.runtime import resolve_device, set_threads
+
+
+def probe(
+    models: Optional[str] = typer.Option(None, "--models", help="Comma-separated registry names [default: all classifiers]."),
+    tasks: str = typer.Option(",".join(PROBES), "--tasks", help=f"Comma-separated probes: {', '.join(PROBES)}."),
+    difficulties: Optional[str] = typer.Option(
+        None, "--difficulties", help="Override every chosen probe's sweep, e.g. '10,500' (one task at a time)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Epochs per cell [default: 5; --quick: 3]."),
+    n_train: Optional[int] = typer.Option(None, "--n-train", help="Training texts per cell [default: 1000; --quick: 256]."),
+    seeds: int = typer.Option(1, "--seeds", help="Repeats with seeds 0..N-1 (accuracy is averaged)."),
+    quick: bool = typer.Option(False, "--quick", help="Two small difficulties per probe, tiny data: for tests and CI."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads [default: torch's]."),
+    as_json: bool = typer.Option(False, "--json", help="Print probes.json's content on stdout, nothing else."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Directory to write probes.json into."),
+) -> None:
+    """Each probe isolates one row of the seed's table (n-grams, long context, order, counting) and has
+    a difficulty knob; every model is trained on every probe at every difficulty with the same budget."""
+    names = parse_models(models, list_models("classify"))
+    probes = parse_list(tasks, "--tasks", list(PROBES))
+    check_min("--epochs", epochs)
+    check_min("--n-train", n_train, 2)
+    check_min("--seeds", seeds)
+    if difficulties is not None and len(probes) != 1:
+        raise InputError("--difficulties: needs exactly one --tasks entry (the knobs differ per probe)")
+    settings = QUICK if quick else ProbeSettings()
+    settings = replace(settings, seeds=seeds, **({"epochs": epochs} if epochs else {}),
+                       **({"n_train": n_train} if n_train else {}))
+    sweeps = {p: (PROBES[p].quick if quick else PROBES[p].sweep) for p in probes}
+    if difficulties is not None:
+        sweeps = {probes[0]: tuple(parse_ints(difficulties, "--difficulties"))}
+        for d in sweeps[probes[0]]:
+            make_probe(probes[0], d, 2, 2)  # validates the value (InputError names the rule)
+    dev = resolve_device(device)
+    set_threads(threads)
+    cells = plan(names, sweeps, seeds)
+    rows = []
+    with progress_bar() as bar:
+        task = bar.add_task("probes", total=len(cells))
+        for row in run_probes(cells, settings, dev,
+                              on_cell=lambda c: bar.update(task, description=f"{c.probe}={c.difficulty} {c.model}")):
+            rows.append(row)
+            bar.advance(task)
+    rows = add_hardness(rows)
+    summary = summarize(rows)
+    measured = measured_table(summary, names)
+    doc = envelope("probes", dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick},
+                   rows, summary=summary, table=measured)
+    curve = table(
+        f"test accuracy against difficulty ({settings.epochs} epochs, {settings.n_train} train texts, chance 0.5)",
+        ["probe", "knob"] + names,
+        [[p, f"{PROBES[p].knob}={d}"] + [_acc(rows, p, d, m) for m in names] for p in sweeps for d in sorted(sweeps[p])],
+        right=set(names),
+    )
+    seed = table("the seed's table, measured (accuracy at the hardest difficulty)", ["dimension"] + names,
+                 [[r["dimension"]] + [r.get(m, "-") for m in names] for r in measured])
+    emit(doc, as_json, out, [curve, seed])
+
+
+def _acc(rows: list[dict], probe: str, d: int, model: str) -> str:
+    accs = [r["test_acc"] for r in rows if r["probe"] == probe and r["difficulty"] == d and r["model"] == model]
+    return f"{sum(accs) / len(accs):.2f}" if accs else "-"
