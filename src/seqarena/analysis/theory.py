@@ -85,7 +85,7 @@ def analyse_model(name: str, seq_len: int, vocab_size: int = 5000, num_classes: 
         calls.append((m, inputs[0], y))
 
     handles = [m.register_forward_hook(hook) for m in model.modules() if type(m) in FLOP_RULES]
-    saved = _saved_bytes(model, tokens, lengths)  # the hooked forward, with autograd recording
+    saved = saved_activation_bytes(model, tokens, lengths)  # the hooked forward, with autograd recording
     for h in handles:
         h.remove()
 
@@ -130,7 +130,7 @@ def analyse_model(name: str, seq_len: int, vocab_size: int = 5000, num_classes: 
     }
 
 
-def _saved_bytes(model: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor) -> int:
+def saved_activation_bytes(model: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor) -> int:
     """Bytes of the tensors autograd keeps for backward in one forward pass (activations; the
     parameters it also holds on to are left out), each storage counted once."""
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}

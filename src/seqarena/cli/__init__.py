@@ -11,6 +11,7 @@ import typer
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
 from seqarena.cli.probe import probe
+from seqarena.cli.scale import scale
 from seqarena.cli.theory import theory
 from seqarena.errors import InputError
 
@@ -33,6 +34,7 @@ def _root() -> None:
 app.command()(compare)
 app.command()(theory)
 app.command()(probe)
+app.command()(scale)
 
 
 def main(argv: list[str] | None = None) -> None:
