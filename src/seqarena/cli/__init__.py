@@ -10,6 +10,7 @@ import typer
 
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
+from seqarena.cli.gradients import gradients
 from seqarena.cli.probe import probe
 from seqarena.cli.scale import scale
 from seqarena.cli.theory import theory
@@ -35,6 +36,7 @@ app.command()(compare)
 app.command()(theory)
 app.command()(probe)
 app.command()(scale)
+app.command()(gradients)
 
 
 def main(argv: list[str] | None = None) -> None:
