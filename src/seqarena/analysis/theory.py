@@ -102,7 +102,7 @@ def analyse_model(name: str, seq_len: int, vocab_size: int = 5000, num_classes: 
     else:
         check = "mismatch"
 
-    rf, rule, n_conv_stages, kernels = _receptive_field(calls)
+    rf, rule, n_conv_stages, kernels = receptive_field(calls)
     rec_layers = sum(m.num_layers for m, _, _ in calls if isinstance(m, nn.RNNBase))
     if getattr(model, "bidirectional", False):
         rec_layers //= 2  # the two directions of a layer run side by side
@@ -147,9 +147,10 @@ def saved_activation_bytes(model: nn.Module, tokens: torch.Tensor, lengths: torc
     return sum(seen.values())
 
 
-def _receptive_field(calls: list) -> tuple[int, str, int, list[int]]:
+def receptive_field(calls: list) -> tuple[int, str, int, list[int]]:
     """Convs that read the same input tensor run in parallel (TextCNN's widths): a stage sees the
-    widest of them; stacked stages add up: RF = 1 + sum over stages of max (k - 1) * dilation."""
+    widest of them; stacked stages add up: RF = 1 + sum over stages i of max (k - 1) * dilation, times
+    the product of the strides of the stages before i."""
     stages: list[list[nn.Conv1d]] = []
     last_input = None
     for m, x, _ in calls:
@@ -162,13 +163,16 @@ def _receptive_field(calls: list) -> tuple[int, str, int, list[int]]:
             last_input = ptr
     if not stages:
         return 1, "1 token (no convolution)", 0, []
-    spans = [max((c.kernel_size[0] - 1) * c.dilation[0] for c in s) for s in stages]
+    spans, jump = [], 1  # jump: input positions between neighbouring outputs of the previous stage
+    for s in stages:
+        spans.append(jump * max((c.kernel_size[0] - 1) * c.dilation[0] for c in s))
+        jump *= max(c.stride[0] for c in s)
     rf = 1 + sum(spans)
     kernels = [c.kernel_size[0] for s in stages for c in s]
     if len(stages) == 1:
         rule = f"max(k) = {rf} over {len(stages[0])} parallel conv(s)"
     else:
-        rule = "1 + sum (k-1)*d over stacked stages = " + " + ".join(["1"] + [str(s) for s in spans]) + f" = {rf}"
+        rule = "1 + sum (k-1)*d*stride-before over stacked stages = " + " + ".join(["1"] + [str(s) for s in spans]) + f" = {rf}"
     return rf, rule, len(stages), kernels
 
 
