@@ -7,8 +7,14 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from seqarena.analysis.theory import (
-    FLOP_RULES, analyse_model, attention_core_flops, comparison_table, conv1d_flops, linear_flops,
-    receptive_field, recurrent_flops,
+    FLOP_RULES,
+    analyse_model,
+    attention_core_flops,
+    comparison_table,
+    conv1d_flops,
+    linear_flops,
+    receptive_field,
+    recurrent_flops,
 )
 from seqarena.models import list_models
 from seqarena.models.attention import SelfAttention
@@ -87,7 +93,7 @@ def test_stacked_dilated_convs_add_their_spans():
     x = torch.randn(1, 4, 40)
     y1 = c1(x)
     calls = [(c1, x, y1), (c2, y1, c2(y1)), (c3, y1, c3(y1))]  # c2 and c3 read the same input: parallel
-    rf, rule, stages, kernels = receptive_field(calls)
+    rf, _rule, stages, kernels = receptive_field(calls)
     assert (rf, stages, kernels) == (1 + 2 + max(2 * 2, 4), 2, [3, 3, 5])
     s1 = nn.Conv1d(4, 4, 2, stride=2)  # a strided stage doubles the span of everything after it
     z = s1(x)

@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from seqarena.data.probes import (
-    A_HIGH, A_LOW, B_HIGH, B_LOW, LONGRANGE_ALPHABET, NOISE_LOW, PROBES, VOCAB_SIZE, make_probe,
+    A_HIGH,
+    A_LOW,
+    B_HIGH,
+    B_LOW,
+    LONGRANGE_ALPHABET,
+    NOISE_LOW,
+    PROBES,
+    VOCAB_SIZE,
+    make_probe,
 )
 from seqarena.errors import InputError
 

@@ -4,8 +4,8 @@ Rows and summary: see ARCHITECTURE.md, `probes.json`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import torch
 

@@ -8,7 +8,7 @@ backend; fused recurrent kernels (LSTM on CPU, every cell on CUDA) are invisible
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

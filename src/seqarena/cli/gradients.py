@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Optional
 
-import torch
 import typer
 
 import seqarena

@@ -9,7 +9,15 @@ from typing import Optional
 import typer
 
 from seqarena.analysis.common import envelope
-from seqarena.analysis.probes import QUICK, ProbeSettings, add_hardness, measured_table, plan, run_probes, summarize
+from seqarena.analysis.probes import (
+    QUICK,
+    ProbeSettings,
+    add_hardness,
+    measured_table,
+    plan,
+    run_probes,
+    summarize,
+)
 from seqarena.cli.analysis_io import emit, parse_ints, parse_models, table
 from seqarena.cli.common import check_min, parse_list, progress_bar
 from seqarena.data.probes import PROBES, make_probe

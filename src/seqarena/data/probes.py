@@ -17,8 +17,8 @@ Token ids: 0 is padding; signal sets A = [2, 6) and B = [6, 10); noise = [16, VO
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
