@@ -7,6 +7,7 @@ Rows, summary and hidden_sweep: see ARCHITECTURE.md, `gradients.json`."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class GradSettings:
     batch: int = 32  # sequences whose per-position gradient norms are averaged
     n_train: int = 1000  # brief training on the long-range probe
     epochs: int = 3
+    train_batch: int = 32
+    lr: float = 2e-3  # Adam, as in the probes
     seed: int = 0
 
 
@@ -72,7 +75,7 @@ def gradient_flow(models: list[str], settings: GradSettings, device: torch.devic
         for phase in ("init", "trained"):
             train_acc = None
             if phase == "trained":
-                cfg = TrainConfig(epochs=settings.epochs, batch_size=32, lr=2e-3)
+                cfg = TrainConfig(epochs=settings.epochs, batch_size=settings.train_batch, lr=settings.lr)
                 train_acc = fit(model, train, cfg=cfg, device=device, seed=settings.seed).history[-1]["train_acc"]
             norms = embedding_grad_norms(model, probe.tokens, probe.lengths, probe.labels)
             top = float(norms.max()) or 1.0
@@ -91,7 +94,7 @@ def summarize(rows: list[dict]) -> list[dict]:
         first, last = mine[0]["grad_norm"], mine[-1]["grad_norm"]
         ratio = first / last if last > 0 else float("inf")
         out.append({"model": key[0], "phase": key[1], "seq_len": mine[0]["seq_len"], "first_over_last": ratio,
-                    "log10_first_over_last": float(torch.tensor(ratio).log10()) if ratio > 0 else float("-inf"),
+                    "log10_first_over_last": math.log10(ratio) if ratio > 0 else float("-inf"),
                     "frac_positions_above_1pct": sum(r["grad_norm_rel"] >= 0.01 for r in mine) / len(mine)})
     return out
 
