@@ -42,9 +42,11 @@ class ProbeCell:
 
 
 def plan(models: list[str], sweeps: dict[str, tuple[int, ...]], seeds: int) -> list[ProbeCell]:
-    """Cells ordered cheap-first within each probe, so the progress bar's ETA settles early."""
-    return [ProbeCell(p, d, m, s) for p, ds in sweeps.items() for d in sorted(ds) for m in models
-            for s in range(seeds)]
+    """Every probe's easiest difficulty first, then every probe's next one, and so on: cheap cells come
+    first, and a run stopped early still covers every probe and model up to some difficulty."""
+    cells = [(rank, ProbeCell(p, d, m, s)) for p, ds in sweeps.items() for rank, d in enumerate(sorted(ds))
+             for m in models for s in range(seeds)]
+    return [c for _, c in sorted(cells, key=lambda rc: rc[0])]  # stable: probe and model order kept
 
 
 def run_cell(cell: ProbeCell, settings: ProbeSettings, device: torch.device) -> dict:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from seqarena.analysis.common import envelope
+from seqarena.analysis.common import envelope, write_json
 from seqarena.analysis.probes import (
     QUICK,
     ProbeSettings,
@@ -60,18 +60,25 @@ def probe(
     dev = resolve_device(device)
     set_threads(threads)
     cells = plan(names, sweeps, seeds)
-    rows = []
+    rows: list[dict] = []
+
+    def document() -> dict:
+        done = add_hardness([dict(r) for r in rows])
+        summary = summarize(done)
+        return envelope("probes", dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick,
+                                          "cells_planned": len(cells)},
+                        done, summary=summary, table=measured_table(summary, names))
+
     with progress_bar() as bar:
         task = bar.add_task("probes", total=len(cells))
         for row in run_probes(cells, settings, dev,
                               on_cell=lambda c: bar.update(task, description=f"{c.probe}={c.difficulty} {c.model}")):
             rows.append(row)
+            if out is not None:  # a long sweep stopped early keeps every finished cell
+                write_json(out, document())
             bar.advance(task)
-    rows = add_hardness(rows)
-    summary = summarize(rows)
-    measured = measured_table(summary, names)
-    doc = envelope("probes", dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick},
-                   rows, summary=summary, table=measured)
+    doc = document()
+    rows, measured = doc["rows"], doc["table"]
     curve = table(
         f"test accuracy against difficulty ({settings.epochs} epochs, {settings.n_train} train texts, chance 0.5)",
         ["probe", "knob"] + names,
