@@ -9,8 +9,7 @@ from seqarena.data.probes import (
     A_LOW,
     B_HIGH,
     B_LOW,
-    LONGRANGE_ALPHABET,
-    NOISE_LOW,
+        NOISE_LOW,
     PROBES,
     VOCAB_SIZE,
     make_probe,
@@ -34,9 +33,9 @@ def rule(name: str, d: int, seq: list[int]) -> int:
         assert len(a) == len(b) == 1 and a[0] < b[0]
         return int(b[0] - a[0] == 1)
     if name == "longrange":
-        assert len(seq) == d + 1 and not a and not b
-        assert all(NOISE_LOW <= t < NOISE_LOW + LONGRANGE_ALPHABET for t in seq)
-        return int(seq[0] == seq[d])
+        assert len(a) == len(b) == 1 and abs(a[0] - b[0]) == d and 5 <= min(a + b)
+        assert len(seq) - 1 - max(a + b) == d  # the later signal is d tokens before the end
+        return int(a[0] < b[0])
     if name == "order":
         assert len(a) == len(b) == 1 and abs(a[0] - b[0]) == d
         return int(a[0] < b[0])
@@ -63,6 +62,8 @@ def test_labels_hold_by_construction(name):
             assert toks.min() >= 0 and toks.max() < VOCAB_SIZE
             for row, L, y in zip(toks, lens, labels):
                 assert (row[L:] == 0).all() and (row[:L] != 0).all()  # right padding only
+                real = row[:L]  # every other token is noise
+                assert ((real >= NOISE_LOW) | ((real >= A_LOW) & (real < B_HIGH))).all()
                 assert rule(name, d, row[:L].tolist()) == y
         assert 0.35 < train.labels.float().mean() < 0.65
 

@@ -32,7 +32,7 @@ def probe(
     difficulties: Optional[str] = typer.Option(
         None, "--difficulties", help="Override every chosen probe's sweep, e.g. '10,500' (one task at a time)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Epochs per cell [default: 5; --quick: 3]."),
-    n_train: Optional[int] = typer.Option(None, "--n-train", help="Training texts per cell [default: 1000; --quick: 256]."),
+    n_train: Optional[int] = typer.Option(None, "--n-train", help="Training texts per cell [default: 2000; --quick: 256]."),
     seeds: int = typer.Option(1, "--seeds", help="Repeats with seeds 0..N-1 (accuracy is averaged)."),
     quick: bool = typer.Option(False, "--quick", help="Two small difficulties per probe, tiny data: for tests and CI."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps."),

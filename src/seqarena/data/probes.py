@@ -7,9 +7,11 @@ Token ids: 0 is padding; signal sets A = [2, 6) and B = [6, 10); noise = [16, VO
                               texts hold the same two tokens, A before B, two or more apart. Unigram
                               counts are identical in both classes, so only a local bigram decides.
                               Knob `max_len`: texts are max_len/2 .. max_len tokens of noise.
-- longrange (long context):   every token is drawn from the same 8 noise ids; label 1 iff the first
-                              and the last token are equal. Knob `distance` D: texts are D + 1 long,
-                              so the two tokens that decide are D positions apart.
+- longrange (long context):   5-15 noise tokens (so no text edge marks a signal), an A and a B token
+                              D positions apart, then D more noise tokens; label 1 iff A comes first. Both are always
+                              present (a bag or a k-gram detector sees nothing), and the last signal
+                              is D tokens from the end, so any model must carry one bit across >= D
+                              tokens. Knob `distance` D; texts are 2D + 6 .. 2D + 16 long.
 - order     (order):          one A and one B token, `gap` positions apart, in noise; label 1 iff the
                               A token comes first. Both are always present, so presence says nothing.
 - count     (counting):       `n_signals` (odd) signal tokens, each A or B, scattered in noise; label 1
@@ -30,7 +32,6 @@ VOCAB_SIZE = 64
 A_LOW, A_HIGH = 2, 6  # signal set A
 B_LOW, B_HIGH = 6, 10  # signal set B
 NOISE_LOW = 16  # noise ids are [NOISE_LOW, VOCAB_SIZE)
-LONGRANGE_ALPHABET = 8  # longrange texts use ids [NOISE_LOW, NOISE_LOW + 8) everywhere
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,14 @@ def make_ngram(max_len: int, n: int, rng: np.random.Generator) -> Split:
 
 def make_longrange(distance: int, n: int, rng: np.random.Generator) -> Split:
     labels = rng.integers(0, 2, size=n)
-    T = distance + 1
-    tokens = rng.integers(NOISE_LOW, NOISE_LOW + LONGRANGE_ALPHABET, size=(n, T))
-    first = tokens[:, 0]
-    # a different id: first + 1..(alphabet-1), wrapped inside the alphabet
-    shift = rng.integers(1, LONGRANGE_ALPHABET, size=n)
-    other = NOISE_LOW + (first - NOISE_LOW + shift) % LONGRANGE_ALPHABET
-    tokens[:, T - 1] = np.where(labels == 1, first, other)
-    return _finish(tokens, np.full(n, T), labels)
+    lead = rng.integers(5, 16, size=n)  # first signal's position
+    lengths = lead + 2 * distance + 1
+    tokens = _noise(rng, n, int(lengths.max()))
+    rows = np.arange(n)
+    a, b = _sym(rng, A_LOW, A_HIGH, n), _sym(rng, B_LOW, B_HIGH, n)
+    tokens[rows, lead] = np.where(labels == 1, a, b)
+    tokens[rows, lead + distance] = np.where(labels == 1, b, a)
+    return _finish(tokens, lengths, labels)
 
 
 def make_order(gap: int, n: int, rng: np.random.Generator) -> Split:
@@ -123,7 +124,7 @@ PROBES: dict[str, Probe] = {
     for p in [
         Probe("ngram", "n-grams", "max_len", "adjacent A->B bigram vs the same tokens apart",
               make_ngram, (20, 100, 400), (16, 40), 4),
-        Probe("longrange", "long context", "distance", "first token == last token, D apart",
+        Probe("longrange", "long context", "distance", "which of A and B comes first, D apart, D before the end",
               make_longrange, (10, 50, 200, 500), (4, 16), 1),
         Probe("order", "order", "gap", "which of A and B comes first, gap apart",
               make_order, (1, 8, 64), (1, 8), 1),
@@ -145,5 +146,4 @@ def make_probe(name: str, difficulty: int, n_train: int, n_test: int, seed: int 
     return p.make(difficulty, n_train, rng), p.make(difficulty, n_test, rng)
 
 
-__all__ = ["PROBES", "Probe", "make_probe", "VOCAB_SIZE", "A_LOW", "A_HIGH", "B_LOW", "B_HIGH",
-           "NOISE_LOW", "LONGRANGE_ALPHABET"]
+__all__ = ["PROBES", "Probe", "make_probe", "VOCAB_SIZE", "A_LOW", "A_HIGH", "B_LOW", "B_HIGH", "NOISE_LOW"]
