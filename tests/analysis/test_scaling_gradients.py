@@ -12,11 +12,13 @@ from seqarena.analysis.gradients import (
     encode_names,
     gradient_flow,
     hidden_sweep,
+    longrange_batch,
     summarize,
 )
 from seqarena.analysis.probes import QUICK, ProbeCell, add_hardness, mark, measured_table, run_cell
 from seqarena.analysis.probes import summarize as summarize_probes
 from seqarena.analysis.scaling import ScaleSettings, fit_exponents, measure, run_scaling
+from seqarena.data.probes import A_HIGH, A_LOW, B_HIGH, B_LOW
 from seqarena.models import create_model
 
 CPU = torch.device("cpu")
@@ -84,6 +86,15 @@ def test_gradient_flow_rows_and_vanishing_rnn():
     # a tanh RNN's gradient at t=0 is orders of magnitude below the one at t=T-1; a CNN's is not
     assert summ[("rnn", "init")]["first_over_last"] < 1e-3
     assert summ[("textcnn", "init")]["first_over_last"] > 1e-2
+
+
+def test_longrange_batch_keeps_both_signals():
+    s = longrange_batch(40, 50, seed=0)
+    assert s.tokens.shape == (50, 40) and (s.lengths == 40).all()
+    is_a = (s.tokens >= A_LOW) & (s.tokens < A_HIGH)
+    is_b = (s.tokens >= B_LOW) & (s.tokens < B_HIGH)
+    assert (is_a.sum(1) == 1).all() and (is_b.sum(1) == 1).all()
+    assert ((is_a.int().argmax(1) < is_b.int().argmax(1)).long() == s.labels).all()
 
 
 def test_hidden_sweep_on_the_seed_cities():

@@ -59,12 +59,12 @@ def test_scale_json(capsys):
 
 
 def test_gradients_json(capsys):
-    code, out, _ = run(["gradients", "--models", "gru", "--seq-len", "10", "--n-train", "8", "--epochs", "1",
+    code, out, _ = run(["gradients", "--models", "gru", "--seq-len", "20", "--n-train", "8", "--epochs", "1",
                         "--hiddens", "2", "--sweep-steps", "2", "--json"], capsys)
     assert code == 0
     doc = json.loads(out)
     envelope_ok(doc, "gradients")
-    assert len(doc["rows"]) == 2 * 10 and len(doc["summary"]) == 2 and doc["hidden_sweep"][0]["hidden"] == 2
+    assert len(doc["rows"]) == 2 * 20 and len(doc["summary"]) == 2 and doc["hidden_sweep"][0]["hidden"] == 2
 
 
 @pytest.mark.parametrize("argv", [
@@ -73,7 +73,7 @@ def test_gradients_json(capsys):
     ["scale", "--batch-sizes", "0"],
     ["probe", "--tasks", "ngram", "--difficulties", "2"],
     ["probe", "--tasks", "nope"],
-    ["gradients", "--seq-len", "1"],
+    ["gradients", "--seq-len", "17"],
 ])
 def test_bad_input_is_one_line_exit_2(argv, capsys):
     code, out, err = run(argv, capsys)

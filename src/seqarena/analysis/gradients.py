@@ -1,6 +1,6 @@
 """Gradient flow, measured (seed 004's vanishing gradient): the norm of dLoss/d(embedding at position
-t) against t, at initialisation and after brief training on the long-range probe (label: first
-token == last token, so the loss needs the whole sequence). Plus a hidden-size sweep (seed 004
+t) against t, at initialisation and after brief training on the long-range probe (label: which of
+two signal tokens, D apart near the start, comes first), cut to a common length T. Plus a hidden-size sweep (seed 004
 contrasts 2, 128 and 1024) on a tiny, self-contained next-character task: seed 004's one-hot RNN,
 batched. It is deliberately minimal; the full char-LM models live elsewhere.
 Rows, summary and hidden_sweep: see ARCHITECTURE.md, `gradients.json`."""
@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqarena.config import TrainConfig
+from seqarena.data.batching import Split
 from seqarena.data.probes import VOCAB_SIZE, make_probe
 from seqarena.models import count_params, create_model
 from seqarena.runtime import Stopwatch, seed_everything
@@ -66,7 +67,7 @@ def gradient_flow(models: list[str], settings: GradSettings, device: torch.devic
                   on_step=None) -> list[dict]:
     """Rows (model, phase, position) for each model: at init, then after `fit` on the probe."""
     T = settings.seq_len
-    train, test = make_probe("longrange", T - 1, settings.n_train, settings.batch, seed=settings.seed)
+    train, test = longrange_batch(T, settings.n_train, settings.seed), longrange_batch(T, settings.batch, settings.seed + 1)
     probe = test.to(device)  # the fixed batch every gradient is measured on
     rows = []
     for name in models:
@@ -85,6 +86,13 @@ def gradient_flow(models: list[str], settings: GradSettings, device: torch.devic
             if on_step is not None:
                 on_step(name, phase)
     return rows
+
+
+def longrange_batch(T: int, n: int, seed: int) -> Split:
+    """Long-range probe texts cut to exactly T tokens: distance D = (T - 16) // 2 keeps both signals
+    (first one at 5..15, second D later) inside the first T tokens, so every label stays true."""
+    s, _ = make_probe("longrange", max(1, (T - 16) // 2), n, 1, seed=seed)
+    return Split(s.tokens[:, :T], torch.full((n,), T), s.labels)
 
 
 def summarize(rows: list[dict]) -> list[dict]:

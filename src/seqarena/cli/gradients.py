@@ -33,7 +33,7 @@ def gradients(
     """||dLoss/d embedding_t|| against position t, at init and after brief training (seed 004's vanishing
     gradient, measured), then loss and time of a tiny char RNN against its hidden size."""
     names = parse_models(models, list(GRAD_MODELS))
-    check_min("--seq-len", seq_len, 2)
+    check_min("--seq-len", seq_len, 18)  # room for the probe's two signals (see longrange_batch)
     check_min("--epochs", epochs)
     check_min("--n-train", n_train, 2)
     check_min("--sweep-steps", sweep_steps)
@@ -54,7 +54,8 @@ def gradients(
                    summary=summary, hidden_sweep=sweep)
     picks = sorted({0, seq_len // 4, seq_len // 2, 3 * seq_len // 4, seq_len - 1})
     flow = table(
-        f"||dLoss/d emb_t|| relative to its max over t (T = {seq_len}; the label needs t = 0 and t = {seq_len - 1})",
+        f"||dLoss/d emb_t|| relative to its max over t (T = {seq_len}; the label's two tokens sit at t = 5..15 "
+        f"and {(seq_len - 16) // 2} later)",
         ["model", "phase"] + [f"t={t}" for t in picks] + ["first/last", "t >= 1%", "train acc"],
         [[s["model"], s["phase"]] + [_rel(rows, s["model"], s["phase"], t) for t in picks]
          + [f"{s['first_over_last']:.2e}", f"{s['frac_positions_above_1pct']:.0%}", _acc(rows, s)] for s in summary],
