@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional
@@ -19,7 +20,7 @@ from seqarena.analysis.probes import (
     summarize,
 )
 from seqarena.cli.analysis_io import emit, parse_ints, parse_models, table
-from seqarena.cli.common import check_min, parse_list, progress_bar
+from seqarena.cli.common import check_min, err_console, parse_list, progress_bar
 from seqarena.data.probes import PROBES, make_probe
 from seqarena.errors import InputError
 from seqarena.models import list_models
@@ -41,7 +42,9 @@ def probe(
     out: Optional[Path] = typer.Option(None, "--out", help="Directory to write probes.json into."),
 ) -> None:
     """Each probe isolates one row of the seed's table (n-grams, long context, order, counting) and has
-    a difficulty knob; every model is trained on every probe at every difficulty with the same budget."""
+    a difficulty knob; every model is trained on every probe at every difficulty with the same budget.
+    Every probe's easiest difficulty runs first; Ctrl-C or SIGTERM stops the sweep and prints (and,
+    with --out, has already saved) the cells that finished."""
     names = parse_models(models, list_models("classify"))
     probes = parse_list(tasks, "--tasks", list(PROBES))
     check_min("--epochs", epochs)
@@ -69,14 +72,25 @@ def probe(
                                           "cells_planned": len(cells)},
                         done, summary=summary, table=measured_table(summary, names))
 
-    with progress_bar() as bar:
-        task = bar.add_task("probes", total=len(cells))
-        for row in run_probes(cells, settings, dev,
-                              on_cell=lambda c: bar.update(task, description=f"{c.probe}={c.difficulty} {c.model}")):
-            rows.append(row)
-            if out is not None:  # a long sweep stopped early keeps every finished cell
-                write_json(out, document())
-            bar.advance(task)
+    finished = True
+    previous = signal.signal(signal.SIGTERM, _stop)  # `kill PID` stops the sweep like Ctrl-C does
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("probes", total=len(cells))
+            for row in run_probes(cells, settings, dev,
+                                  on_cell=lambda c: bar.update(task, description=f"{c.probe}={c.difficulty} {c.model}")):
+                rows.append(row)
+                if out is not None:  # a long sweep stopped early keeps every finished cell
+                    write_json(out, document())
+                bar.advance(task)
+    except KeyboardInterrupt:
+        finished = False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not rows:
+        raise KeyboardInterrupt
+    if not finished:
+        err_console.print(f"stopped: {len(rows)} of {len(cells)} cells finished; the tables show those")
     doc = document()
     rows, measured = doc["rows"], doc["table"]
     curve = table(
@@ -88,6 +102,10 @@ def probe(
     seed = table("the seed's table, measured (accuracy at the hardest difficulty)", ["dimension"] + names,
                  [[r["dimension"]] + [r.get(m, "-") for m in names] for r in measured])
     emit(doc, as_json, out, [curve, seed])
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _acc(rows: list[dict], probe: str, d: int, model: str) -> str:
