@@ -24,7 +24,8 @@ from seqarena.train import fit
 
 GRAD_MODELS = ("rnn", "gru", "lstm", "textcnn", "transformer")
 # seed 004's fifteen Spanish cities: the fallback corpus when the data directory is absent
-SEED_CITIES = ["MADRID", "BARCELONA", "VALENCIA", "SEVILLA", "ZARAGOZA", "MALAGA", "MURCIA", "PALMA", "BILBAO", "ALICANTE", "CORDOBA", "VALLADOLID", "VIGO", "GIJON", "GRANADA"]
+SEED_CITIES = ("MADRID", "BARCELONA", "VALENCIA", "SEVILLA", "ZARAGOZA", "MALAGA", "MURCIA", "PALMA",
+               "BILBAO", "ALICANTE", "CORDOBA", "VALLADOLID", "VIGO", "GIJON", "GRANADA")
 
 
 @dataclass(frozen=True)
