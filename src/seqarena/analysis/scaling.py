@@ -19,9 +19,11 @@ from torch.profiler import ProfilerActivity, profile
 from seqarena.analysis.common import loglog_slope
 from seqarena.analysis.theory import saved_activation_bytes
 from seqarena.config import TrainConfig
+from seqarena.data.batching import Split
 from seqarena.models import create_model
 from seqarena.runtime import synchronize
 from seqarena.train.loop import make_optimizer
+from seqarena.train.speed import throughput
 
 VOCAB = 5000  # the seed's vocabulary; only the embedding size depends on it
 FIT_METRICS = ("train_step_ms", "forward_ms", "peak_mem_bytes")
@@ -91,18 +93,14 @@ def measure(name: str, seq_len: int, batch_size: int, device: torch.device,
     y = torch.randint(0, 2, (B,), device=device)
     opt = make_optimizer(model.parameters(), TrainConfig())
 
-    def forward() -> None:
-        with torch.no_grad():
-            model(x, lengths)
-
     def step() -> None:
         loss = F.cross_entropy(model(x, lengths), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
-    model.eval()
-    fwd = _median_ms(forward, device, settings.repeats)
+    # forward: train/speed.py's throughput (median of `repeats` eval-mode passes over the B rows)
+    fwd = 1000 * B / throughput(model, Split(x, lengths, y), batch_size=B, repeats=settings.repeats)
     model.train()
     train = _median_ms(step, device, settings.repeats)
     if device.type == "cuda":
