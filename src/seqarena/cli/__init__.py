@@ -15,6 +15,10 @@ from seqarena.cli.predict import predict
 from seqarena.cli.train import train
 from seqarena.cli.report import recommend_command, report
 from seqarena.cli.names import names_app
+from seqarena.cli.gradients import gradients
+from seqarena.cli.probe import probe
+from seqarena.cli.scale import scale
+from seqarena.cli.theory import theory
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -40,6 +44,10 @@ app.command()(predict)
 app.command()(report)
 app.command("recommend")(recommend_command)
 app.add_typer(names_app, name="names")
+app.command()(theory)
+app.command()(probe)
+app.command()(scale)
+app.command()(gradients)
 
 
 def main(argv: list[str] | None = None) -> None:
