@@ -109,7 +109,7 @@ def resolve_splits(data: Dataset, protocol: Protocol, fold: int | None, seed: in
     """The train/dev/test rows for one cell. `protocol` must be resolved (kind 'given' or 'cv');
     `fold` is required for 'cv'. The dev carve is seeded by (split_seed, seed, fold), so repeats over
     seeds also vary the dev rows while every model of a (fold, seed) shares them."""
-    carve_seed = (protocol.split_seed, seed, -1 if fold is None else fold)
+    carve_seed = (protocol.split_seed, seed, 0 if fold is None else fold + 1)
     if protocol.kind == "given":
         if data.test is None:
             raise InputError(f"dataset '{data.name}' has no test split; use protocol 'cv'")

@@ -7,6 +7,7 @@ cluster that is already running and never starts one: where its nodes listen is 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from seqarena.errors import InputError
@@ -23,14 +24,17 @@ def _task(cell: Cell, threads: int, device: str, data_dir: str | None) -> tuple[
 
 def connect(address: str | None) -> Any:
     """Import Ray and connect to the cluster at `address` (or $RAY_ADDRESS); returns the ray module."""
-    try:
-        import ray
-    except ImportError:
-        raise InputError("--executor ray: Ray is not installed; pip install 'seqarena[ray]'") from None
     address = address or os.environ.get("RAY_ADDRESS")
     if not address:
         raise InputError("--executor ray: give --address HOST:PORT of a running Ray cluster (start one with "
                          "`ray start --head --node-ip-address=127.0.0.1 --port PORT`), or set RAY_ADDRESS")
+    if address.split(":")[0] in ("127.0.0.1", "localhost") and "ray" not in sys.modules:
+        # otherwise Ray rewrites a loopback address to the machine's routable one (read at import)
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--executor ray: Ray is not installed; pip install 'seqarena[ray]'") from None
     if not ray.is_initialized():
         try:
             ray.init(address=address, logging_level="ERROR", log_to_driver=False,

@@ -1,0 +1,50 @@
+"""Shared fixtures. `tiny_text` registers a small synthetic *text* dataset evaluated by CV (as MR and
+Subj are), so protocol, baseline and runner tests need no files from ../shared/data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqarena.data import DATASETS, Dataset, DatasetEntry
+from seqarena.data.batching import pad_sequences
+from seqarena.run import cells
+
+POS = ["good", "great", "fine", "superb", "lovely"]
+NEG = ["bad", "awful", "poor", "dull", "boring"]
+FILLER = ["the", "a", "film", "plot", "was", "and", "very", "it", "is", "this"]
+
+
+def make_tiny_text(n: int = 240, seed: int = 0, protocol: str = "cv") -> Dataset:
+    """n sentences of filler words with one or two class words; 3:2 class imbalance (stratification
+    has something to keep)."""
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(n) < 0.6).astype(np.int64)
+    words = ["<pad>", "<unk>"] + FILLER + POS + NEG
+    ids = {w: i for i, w in enumerate(words)}
+    texts, seqs = [], []
+    for y in labels:
+        toks = list(rng.choice(FILLER, size=rng.integers(4, 12)))
+        for _ in range(rng.integers(1, 3)):
+            toks.insert(int(rng.integers(0, len(toks))), str(rng.choice(POS if y else NEG)))
+        texts.append(" ".join(toks))
+        seqs.append([ids[t] for t in toks])
+    tokens, lengths = pad_sequences(seqs)
+    import torch
+
+    from seqarena.data import Split
+
+    train = Split(tokens, lengths, torch.from_numpy(labels))
+    return Dataset("tiny-text", train, None, len(words), 2, ["neg", "pos"], texts={"train": texts},
+                   protocol=protocol)
+
+
+@pytest.fixture
+def tiny_text(monkeypatch):
+    """Registers 'tiny-text' (240 texts, protocol cv) for the duration of a test."""
+    monkeypatch.setitem(DATASETS, "tiny-text", DatasetEntry("tiny-text", "test texts", lambda d: make_tiny_text()))
+    cells._dataset.cache_clear()
+    cells.fold_assignment.cache_clear()
+    yield "tiny-text"
+    cells._dataset.cache_clear()
+    cells.fold_assignment.cache_clear()
