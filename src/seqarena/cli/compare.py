@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -25,23 +24,23 @@ from seqarena.runtime import available_cores, resolve_device
 
 
 def compare(
-    config: Optional[Path] = typer.Option(None, "--config", help="Experiment spec (TOML): datasets x models x seeds x overrides."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="A spec shipped with seqarena: seed (default), kim."),
-    models: Optional[str] = typer.Option(None, "--models", help="Comma-separated names, or 'all' (torch models and the tfidf_lr, nbsvm baselines)."),
-    datasets: Optional[str] = typer.Option(None, "--dataset", "--datasets", help="Comma-separated dataset names."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs per model."),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="Repeats with seeds 0..N-1; the table shows mean ± std."),
-    protocol: Optional[str] = typer.Option(None, "--protocol", help="auto (the dataset's own: cv for MR/Subj, given for SST-2), given, cv."),
-    folds: Optional[int] = typer.Option(None, "--folds", help="K of stratified K-fold CV for the datasets evaluated by CV."),
-    fold_subset: Optional[str] = typer.Option(None, "--fold-subset", help="Run only these folds, e.g. 0,1 (a quick look)."),
+    config: Path | None = typer.Option(None, "--config", help="Experiment spec (TOML): datasets x models x seeds x overrides."),
+    preset: str | None = typer.Option(None, "--preset", help="A spec shipped with seqarena: seed (default), kim."),
+    models: str | None = typer.Option(None, "--models", help="Comma-separated names, or 'all' (torch models and the tfidf_lr, nbsvm baselines)."),
+    datasets: str | None = typer.Option(None, "--dataset", "--datasets", help="Comma-separated dataset names."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Training epochs per model."),
+    seeds: int | None = typer.Option(None, "--seeds", help="Repeats with seeds 0..N-1; the table shows mean ± std."),
+    protocol: str | None = typer.Option(None, "--protocol", help="auto (the dataset's own: cv for MR/Subj, given for SST-2), given, cv."),
+    folds: int | None = typer.Option(None, "--folds", help="K of stratified K-fold CV for the datasets evaluated by CV."),
+    fold_subset: str | None = typer.Option(None, "--fold-subset", help="Run only these folds, e.g. 0,1 (a quick look)."),
     executor: str = typer.Option("local", "--executor", help="local (worker processes) or ray (a running Ray cluster)."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address HOST:PORT [default: $RAY_ADDRESS]."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address HOST:PORT [default: $RAY_ADDRESS]."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per worker [default: cores / jobs; 1 per Ray task]."),
-    jobs: Optional[int] = typer.Option(
+    threads: int | None = typer.Option(None, "--threads", help="Torch threads per worker [default: cores / jobs; 1 per Ray task]."),
+    jobs: int | None = typer.Option(
         None, "--jobs", help="Cells trained in parallel [default: one per core on CPU, 1 on GPU; Ray: as the cluster allows]."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Directory for results.sqlite (resumable) and results.json."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the datasets live [default: $SEQARENA_DATA or ../shared/data]."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for results.sqlite (resumable) and results.json."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Where the datasets live [default: $SEQARENA_DATA or ../shared/data]."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as a JSON list of rows on stdout, nothing else."),
 ) -> None:
     """Train each model on the same data with the same protocol and print one comparison table.

@@ -6,8 +6,9 @@ train in one call. `SPARSE_MODELS` is their own registry; `run.cells` gives them
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -27,7 +28,7 @@ class NBSVM:
     def __init__(self, C: float = 1.0, beta: float = 0.25, alpha: float = 1.0, seed: int = 0) -> None:
         self.C, self.beta, self.alpha, self.seed = C, beta, alpha, seed
 
-    def fit(self, X: sparse.spmatrix, y: np.ndarray) -> "NBSVM":
+    def fit(self, X: sparse.spmatrix, y: np.ndarray) -> NBSVM:
         from sklearn.svm import LinearSVC
 
         X = (sparse.csr_matrix(X) > 0).astype(np.float64)
@@ -69,7 +70,7 @@ class TextClassifier:
     def __init__(self, vectorizer: Any, classifier: Any) -> None:
         self.vectorizer, self.classifier = vectorizer, classifier
 
-    def fit(self, texts: list[str], labels: np.ndarray) -> "TextClassifier":
+    def fit(self, texts: list[str], labels: np.ndarray) -> TextClassifier:
         self.classifier.fit(self.vectorizer.fit_transform(texts), labels)
         return self
 

@@ -7,5 +7,19 @@ from seqarena.run.spec import Spec, expand, load_preset, load_spec
 from seqarena.run.stats import summarize
 from seqarena.run.store import ResultsStore
 
-__all__ = ["Cell", "classifier_names", "run_cell", "EXECUTORS", "Event", "run_cells", "Protocol",
-           "resolve_splits", "Spec", "expand", "load_preset", "load_spec", "summarize", "ResultsStore"]
+__all__ = [
+           "EXECUTORS",
+           "Cell",
+           "Event",
+           "Protocol",
+           "ResultsStore",
+           "Spec",
+           "classifier_names",
+           "expand",
+           "load_preset",
+           "load_spec",
+           "resolve_splits",
+           "run_cell",
+           "run_cells",
+           "summarize",
+]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import queue as queue_mod
 import traceback
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
 
 from seqarena.errors import InputError
 from seqarena.run.cells import Cell, run_cell

@@ -40,7 +40,7 @@ class Protocol:
         if not 0.0 <= self.dev_fraction < 1.0:
             raise InputError(f"dev_fraction must be in [0, 1) (got {self.dev_fraction!r})")
 
-    def resolve(self, data: Dataset) -> "Protocol":
+    def resolve(self, data: Dataset) -> Protocol:
         """The concrete protocol for `data` ('auto' replaced by the dataset's own)."""
         kind = data.protocol if self.kind == "auto" else self.kind
         if kind == "given" and data.test is None:
@@ -88,7 +88,7 @@ def carve_dev(labels: np.ndarray, index: np.ndarray, fraction: float,
     dev = []
     for c in np.unique(y):
         members = rng.permutation(index[y == c])
-        dev.append(members[: int(round(fraction * len(members)))])
+        dev.append(members[: round(fraction * len(members))])
     dev_idx = np.sort(np.concatenate(dev)) if dev else np.empty(0, dtype=np.int64)
     return np.setdiff1d(index, dev_idx), dev_idx
 

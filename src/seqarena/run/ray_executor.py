@@ -35,6 +35,10 @@ def connect(address: str | None) -> Any:
         import ray
     except ImportError:
         raise InputError("--executor ray: Ray is not installed; pip install 'seqarena[ray]'") from None
+    loopback = address.split(":")[0] in ("127.0.0.1", "localhost")
+    if loopback and getattr(ray._private.ray_constants, "ENABLE_RAY_CLUSTER", False) and not ray.is_initialized():
+        raise InputError(f"--address {address}: Ray was imported before RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 was "
+                         "set, so it would connect to this machine's routable address instead; set it first")
     if not ray.is_initialized():
         try:
             ray.init(address=address, logging_level="ERROR", log_to_driver=False,

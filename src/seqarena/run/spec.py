@@ -37,8 +37,8 @@ class Spec:
     datasets: tuple[str, ...]
     models: tuple[str, ...]
     seeds: tuple[int, ...] = (0,)
-    protocol: Protocol = Protocol()
-    train: TrainConfig = TrainConfig()
+    protocol: Protocol = field(default_factory=Protocol)
+    train: TrainConfig = field(default_factory=TrainConfig)
     shared: dict[str, Any] = field(default_factory=dict)  # [hparams]: where the model has the name
     per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [hparams.<model>]
     source: str = "<spec>"
