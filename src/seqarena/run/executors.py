@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue as queue_mod
+import signal
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -93,6 +94,7 @@ def _init_worker(q, threads: int) -> None:
     global _queue
     _queue = q
     set_threads(threads)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent ends workers
 
 
 def _work(index: int, cell: Cell, device: str, data_dir: str | None) -> tuple[int, dict | None, str | None]:
@@ -118,8 +120,9 @@ def _run_pool(cells: list[Cell], jobs: int, threads: int | None, device: str, da
                 collect(rows, *f.result(), emit)
         _drain(q, emit)
     except BaseException:  # Ctrl-C or a broken pool: stop the workers now, not after their cells
+        procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for p in list(getattr(pool, "_processes", {}).values()):
+        for p in procs:
             p.terminate()
         raise
     pool.shutdown()
