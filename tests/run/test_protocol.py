@@ -7,7 +7,7 @@ import pytest
 
 from seqarena.errors import InputError
 from seqarena.run.protocol import Protocol, assign_folds, carve_dev, resolve_splits
-from tests.conftest import make_tiny_text
+from tests.run.tiny_text import make_tiny_text
 
 
 def test_folds_partition_rows_keep_class_mix_and_follow_the_seed():

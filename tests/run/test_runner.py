@@ -53,7 +53,7 @@ def test_compare_cv_stores_folds_and_resumes_only_missing_cells(tiny_text, tmp_p
     first = dict(db.execute("SELECT cell_id, updated_at FROM results WHERE status = 'done'"))
     assert len(first) == 4
     stored = json.loads(db.execute("SELECT assignment FROM folds WHERE dataset = ?", (tiny_text,)).fetchone()[0])
-    from tests.conftest import make_tiny_text
+    from tests.run.tiny_text import make_tiny_text
 
     assert stored == assign_folds(make_tiny_text().train.labels.numpy(), 3, 0).tolist()
 

@@ -68,7 +68,7 @@ def render_table(table: list[dict], with_std: bool, title: str) -> Table:
     for r in table:
         cells = [str(r["model"]), str(r["family"]), f"{r['params']:,}", str(r["n"])]
         for _, key, digits in metrics:
-            std = r.get(f"{key}_std") if with_std and not key.endswith("_ci95") else None
+            std = r.get(f"{key}_std") if with_std and key == METRIC else None  # the rest: means (JSON has all)
             cells.append(fmt(r.get(key), std, digits))
         if with_std:
             cells.append(vs_best(r))
@@ -82,7 +82,7 @@ def vs_best(r: dict) -> str:
     if r.get("vs_best_diff") is None:
         return "-"
     p = r["vs_best_p"]
-    ptxt = "p n/a" if p is None or math.isnan(p) else f"p={p:.3f}"
+    ptxt = "p n/a" if p is None or math.isnan(p) else "p<0.001" if p < 0.001 else f"p={p:.3f}"
     return f"{r['vs_best_diff']:+.3f} {ptxt}" + (" *" if r["vs_best_significant"] else "")
 
 

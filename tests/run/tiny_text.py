@@ -1,14 +1,13 @@
-"""Shared fixtures. `tiny_text` registers a small synthetic *text* dataset evaluated by CV (as MR and
-Subj are), so protocol, baseline and runner tests need no files from ../shared/data."""
+"""A small synthetic *text* dataset evaluated by CV (as MR and Subj are), registered by
+`tests/run/conftest.py`, so protocol, baseline and runner tests need no files from ../shared/data."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
+import torch
 
-from seqarena.data import DATASETS, Dataset, DatasetEntry
+from seqarena.data import Dataset, Split
 from seqarena.data.batching import pad_sequences
-from seqarena.run import cells
 
 POS = ["good", "great", "fine", "superb", "lovely"]
 NEG = ["bad", "awful", "poor", "dull", "boring"]
@@ -30,21 +29,6 @@ def make_tiny_text(n: int = 240, seed: int = 0, protocol: str = "cv") -> Dataset
         texts.append(" ".join(toks))
         seqs.append([ids[t] for t in toks])
     tokens, lengths = pad_sequences(seqs)
-    import torch
-
-    from seqarena.data import Split
-
     train = Split(tokens, lengths, torch.from_numpy(labels))
     return Dataset("tiny-text", train, None, len(words), 2, ["neg", "pos"], texts={"train": texts},
                    protocol=protocol)
-
-
-@pytest.fixture
-def tiny_text(monkeypatch):
-    """Registers 'tiny-text' (240 texts, protocol cv) for the duration of a test."""
-    monkeypatch.setitem(DATASETS, "tiny-text", DatasetEntry("tiny-text", "test texts", lambda d: make_tiny_text()))
-    cells._dataset.cache_clear()
-    cells.fold_assignment.cache_clear()
-    yield "tiny-text"
-    cells._dataset.cache_clear()
-    cells.fold_assignment.cache_clear()
