@@ -123,3 +123,14 @@ def test_sigkill_mid_run_keeps_the_database_and_a_rerun_completes_only_missing_c
     after = dict(db.execute("SELECT cell_id, updated_at FROM results WHERE status = 'done'"))
     assert len(after) == 8 and all(after[k] == v for k, v in before.items())
     assert np.isfinite(table[0]["test_acc"])
+
+
+def test_embed_init_redraws_every_embedding_table_with_a_zero_pad_row():
+    from seqarena.models import create_model
+    from seqarena.run.cells import redraw_embeddings
+
+    model = create_model("textcnn", "classify", 50, 2, d_embed=8)
+    redraw_embeddings(model, 0.25)
+    w = model.emb.weight
+    assert float(w.abs().max()) <= 0.25 and float(w[1:].std()) > 0.1  # U(-a, a) has std a / sqrt(3)
+    assert float(w[0].abs().sum()) == 0.0

@@ -113,6 +113,8 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
                on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> dict:
     torch.manual_seed(cell.seed)  # the same seed gives the same initial weights
     model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
+    if cell.train.embed_init is not None:
+        redraw_embeddings(model, cell.train.embed_init)
     res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=dev, seed=cell.seed,
               on_epoch=on_epoch)
     sel = res.history[res.selected_epoch - 1]
@@ -134,6 +136,17 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
         row["latency_ms"] = latency_ms(model, test_split)
         row["throughput"] = throughput(model, test_split)
     return row
+
+
+@torch.no_grad()
+def redraw_embeddings(model: torch.nn.Module, a: float) -> None:
+    """Every embedding table U(-a, a), its padding row zero. Kim's CNN-rand draws U(-0.25, 0.25): at
+    N(0, 1), Adadelta's small early steps barely move 300-d vectors and the filters overfit them."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Embedding):
+            m.weight.uniform_(-a, a)
+            if m.padding_idx is not None:
+                m.weight[m.padding_idx].zero_()
 
 
 def _texts(splits: Splits, name: str) -> list[str]:
