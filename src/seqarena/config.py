@@ -26,6 +26,9 @@ class TrainConfig:
     grad_clip: float | None = None  # max global grad norm
     patience: int | None = None  # early stop after this many epochs without dev improvement
     eval_batch_size: int = 1024  # evaluation has no gradients: large batches, fewer serial steps
+    # redraw every embedding table U(-a, a) before training (Kim 2014's CNN-rand: 0.25), pad row zero;
+    # None keeps the model's own init (N(0, 1)). Read by run.cells.run_cell
+    embed_init: float | None = None
 
     def __post_init__(self) -> None:
         check_positive("epochs", self.epochs)
@@ -35,6 +38,8 @@ class TrainConfig:
             raise InputError(f"optimizer: unknown '{self.optimizer}'; choose from {list(OPTIMIZERS)}")
         if self.lr <= 0:
             raise InputError(f"lr must be > 0 (got {self.lr})")
+        if self.embed_init is not None and self.embed_init <= 0:
+            raise InputError(f"embed_init must be > 0 (got {self.embed_init})")
 
 
 def check_positive(name: str, value: int) -> None:

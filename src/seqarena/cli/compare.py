@@ -1,117 +1,188 @@
-"""`seqarena compare`: train several models under one protocol and print one table."""
+"""`seqarena compare`: train several models under one protocol and print one table per dataset.
+
+A spec (`--preset NAME`, default `seed`, or `--config FILE`) gives datasets x models x seeds x
+overrides; flags override the spec. With `--out DIR` every cell is a row in DIR/results.sqlite as it
+finishes, and running the same command again skips the finished cells."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.table import Table
 
 from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar
-from seqarena.config import ModelConfig, TrainConfig
+from seqarena.cli.compare_output import clean, render_tables, summary
 from seqarena.data import DATASETS
-from seqarena.models import list_models
+from seqarena.errors import InputError
 from seqarena.report import write_report
 from seqarena.run import Cell, ResultsStore, run_cells
-from seqarena.run.stats import aggregate
+from seqarena.run.cells import classifier_names, fold_assignment, is_sparse
+from seqarena.run.executors import EXECUTORS, Event
+from seqarena.run.protocol import PROTOCOLS, fold_digest
+from seqarena.run.spec import Spec, expand, load_preset, load_spec, preset_names, with_overrides
 from seqarena.runtime import available_cores, resolve_device
-
-SEED_MODELS = "gru,bilstm,textcnn,cnn_rnn,transformer,bow"
 
 
 def compare(
-    models: str = typer.Option(SEED_MODELS, "--models", help="Comma-separated registry names."),
-    dataset: str = typer.Option("seed-bigram", "--dataset", help="Dataset name (see `seqarena data list`)."),
-    epochs: int = typer.Option(10, "--epochs", help="Training epochs per model."),
-    seeds: int = typer.Option(1, "--seeds", help="Repeats with seeds 0..N-1; the table shows mean ± std."),
+    config: Path | None = typer.Option(None, "--config", help="Experiment spec (TOML): datasets x models x seeds x overrides."),
+    preset: str | None = typer.Option(None, "--preset", help="A spec shipped with seqarena: seed (default), kim."),
+    models: str | None = typer.Option(None, "--models", help="Comma-separated names, or 'all' (torch models and the tfidf_lr, nbsvm baselines)."),
+    datasets: str | None = typer.Option(None, "--dataset", "--datasets", help="Comma-separated dataset names."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Training epochs per model."),
+    seeds: int | None = typer.Option(None, "--seeds", help="Repeats with seeds 0..N-1; the table shows mean ± std."),
+    protocol: str | None = typer.Option(None, "--protocol", help="auto (the dataset's own: cv for MR/Subj, given for SST-2), given, cv."),
+    folds: int | None = typer.Option(None, "--folds", help="K of stratified K-fold CV for the datasets evaluated by CV."),
+    fold_subset: str | None = typer.Option(None, "--fold-subset", help="Run only these folds, e.g. 0,1 (a quick look)."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes) or ray (a running Ray cluster)."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address HOST:PORT [default: $RAY_ADDRESS]."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per worker [default: cores / jobs]."),
-    jobs: Optional[int] = typer.Option(
-        None, "--jobs", help="Models trained in parallel worker processes [default: one per core on CPU, 1 on GPU]."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Directory for results.json and results.sqlite."),
-    as_json: bool = typer.Option(False, "--json", help="Print the table as a JSON list of rows on stdout, nothing else."),
+    threads: int | None = typer.Option(None, "--threads", help="Torch threads per worker [default: cores / jobs; 1 per Ray task]."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", help="Cells trained in parallel [default: one per core on CPU, 1 on GPU; Ray: as the cluster allows]."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for results.sqlite (resumable) and results.json."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Where the datasets live [default: $SEQARENA_DATA or ../shared/data]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as a JSON list of rows on stdout, nothing else."),
 ) -> None:
     """Train each model on the same data with the same protocol and print one comparison table.
 
-    With no arguments: seed 000's experiment (synthetic signal-bigram task, Adam 1e-3, batch 64,
-    10 epochs) for gru, bilstm, textcnn, cnn_rnn, transformer and bow."""
-    names = parse_list(models, "--models", list_models("classify"))
-    if dataset not in DATASETS:
-        parse_list(dataset, "--dataset", sorted(DATASETS))
-    check_min("--epochs", epochs)
-    check_min("--seeds", seeds)
-    check_min("--jobs", jobs)
-    check_min("--threads", threads)
+    With no arguments: seed 000's experiment (`--preset seed`: synthetic signal-bigram task, Adam 1e-3,
+    batch 64, 10 epochs) for gru, bilstm, textcnn, cnn_rnn, transformer and bow. `--preset kim` runs
+    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model."""
+    for flag, value in (("--epochs", epochs), ("--seeds", seeds), ("--jobs", jobs), ("--threads", threads)):
+        check_min(flag, value)
+    check_min("--folds", folds, 2)
+    if executor not in EXECUTORS:
+        parse_list(executor, "--executor", list(EXECUTORS))
+    if protocol is not None and protocol not in PROTOCOLS:
+        parse_list(protocol, "--protocol", list(PROTOCOLS))
+    spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds)
+    subset = _fold_subset(fold_subset)
+    ddir = str(data_dir) if data_dir else None
+    cells = expand(spec, ddir, subset)
+    if (folds is not None or subset is not None) and all(c.fold is None for c in cells):
+        raise InputError("--folds/--fold-subset: no dataset here is evaluated by cross-validation "
+                         f"({', '.join(spec.datasets)}: evaluated on the given test split); add --protocol cv")
     dev = resolve_device(device)
-    cfg = TrainConfig(epochs=epochs)
-    cells = [Cell(dataset, ModelConfig.of(n), cfg, seed=s) for s in range(seeds) for n in names]
-    if jobs is None:  # on CPU one worker per core; a GPU is shared better by one process
-        jobs = 1 if dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
+    if jobs is None:  # on CPU one worker per core; a GPU is shared better by one process; Ray decides itself
+        jobs = 0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
 
-    with progress_bar() as bar:
-        task = bar.add_task(f"compare on {dataset}", total=len(cells) * epochs)
+    store = ResultsStore(out / "results.sqlite") if out is not None else None
+    todo = list(cells)
+    if store is not None:
+        todo = _prepare_store(store, spec, cells, ddir)
+    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store)
 
-        def on_event(e) -> None:
-            if e.kind == "epoch":
-                bar.advance(task)
-            else:  # a cell finished (early stopping may have skipped epochs)
-                bar.update(task, description=f"{cells[e.index].model.name} done")
-
-        rows = run_cells(cells, jobs=jobs, threads=threads, device=str(dev), on_event=on_event)
-        bar.update(task, completed=len(cells) * epochs)
-
-    table = aggregate(rows)
+    failed = [(c, r) for c, r in zip(todo, rows) if r is None]
+    if store is not None:
+        ids = {c.cell_id for c in cells}
+        rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
+        store.close()
+    order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
+    rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
+    table, tests = summary(rows)
     if out is not None:
-        save_results(out, rows, table)
+        save_results(out, rows, table, tests)
         err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
-        print(json.dumps(table, indent=1, default=_json_default))
-        return
-    out_console.print(render_table(table, seeds > 1, title=f"{dataset}: {epochs} epochs, {seeds} seed(s), device {dev}"))
-    if out is not None:
-        err_console.print(f"results written to {out}/results.json and {out}/results.sqlite")
+        print(json.dumps(clean(table), indent=1, default=str))
+    else:
+        for t in render_tables(table, cells, spec, str(dev)):
+            out_console.print(t)
+        if out is not None:
+            err_console.print(f"results written to {out}/results.json and {out}/results.sqlite")
+    if failed:
+        err_console.print(f"{len(failed)} cell(s) failed, e.g. {failed[0][0].cell_id}: see the 'error' column of "
+                          "results.sqlite; running the same command again retries them")
+        raise typer.Exit(1)
 
 
-def save_results(out: Path, rows: list[dict], table: list[dict]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    store = ResultsStore(out / "results.sqlite")
-    for r in rows:
-        store.put(r)
-    store.close()
-    tmp = out / "results.json.tmp"  # write then rename: an interrupted write never truncates old results
-    tmp.write_text(json.dumps({"summary": table, "rows": rows}, indent=1, default=_json_default))
-    tmp.replace(out / "results.json")
+def _spec(config: Path | None, preset: str | None, models: str | None, datasets: str | None,
+          epochs: int | None, seeds: int | None, protocol: str | None, folds: int | None) -> Spec:
+    if config is not None and preset is not None:
+        raise InputError("--config and --preset: give one of them")
+    if preset is not None and preset not in preset_names():
+        parse_list(preset, "--preset", preset_names())
+    spec = load_spec(config) if config is not None else load_preset(preset or "seed")
+    names = None
+    if models is not None:
+        names = parse_list(models, "--models", classifier_names() + ["all"])
+        names = classifier_names() if "all" in names else names
+    ds = parse_list(datasets, "--dataset", sorted(DATASETS)) if datasets is not None else None
+    spec = with_overrides(
+        spec, datasets=tuple(ds) if ds else None, models=tuple(names) if names else None,
+        seeds=tuple(range(seeds)) if seeds is not None else None,
+        train={"epochs": epochs} if epochs is not None else None,
+        protocol={k: v for k, v in (("kind", protocol), ("folds", folds)) if v is not None} or None)
+    return spec
 
 
-def render_table(table: list[dict], with_std: bool, title: str) -> Table:
-    t = Table(title=title)
-    cols = [("model", "model"), ("family", "family"), ("params", "params")]
-    metrics = [("train acc", "train_acc", 3), ("test acc", "test_acc", 3), ("macro-F1", "macro_f1", 3),
-               ("train time s", "train_time_s", 1), ("latency ms (b=1)", "latency_ms", 2),
-               ("seq/s (b=256)", "throughput", 0)]
-    for label, _ in cols:
-        t.add_column(label, justify="left" if label != "params" else "right")
-    for label, _, _ in metrics:
-        t.add_column(label, justify="right")
-    for r in table:
-        cells = [str(r["model"]), str(r["family"]), f"{r['params']:,}"]
-        for _, key, digits in metrics:
-            cells.append(fmt(r.get(key), r.get(f"{key}_std") if with_std else None, digits))
-        t.add_row(*cells)
-    return t
-
-
-def fmt(mean: float | None, std: float | None, digits: int) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "-"
-    s = f"{mean:,.{digits}f}"
-    return s + (f" ± {std:,.{digits}f}" if std is not None and not math.isnan(std) else "")
-
-
-def _json_default(o):
-    if isinstance(o, float) and math.isnan(o):
+def _fold_subset(value: str | None) -> tuple[int, ...] | None:
+    if value is None:
         return None
-    return str(o)
+    try:
+        folds = tuple(int(v) for v in value.split(",") if v.strip())
+    except ValueError:
+        raise InputError(f"--fold-subset: expected comma-separated fold numbers like 0,1 (got '{value}')") from None
+    if not folds:
+        raise InputError("--fold-subset: empty list")
+    return tuple(dict.fromkeys(folds))
+
+
+def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir: str | None) -> list[Cell]:
+    """Record the spec and the fold assignments; return the cells not yet done."""
+    store.record_experiment(spec.name, spec.to_dict())
+    for c in {(c.dataset, c.protocol.folds, c.protocol.split_seed) for c in cells if c.fold is not None}:
+        folds = fold_assignment(c[0], data_dir, c[1], c[2])
+        store.record_folds(c[0], c[1], c[2], folds, fold_digest(folds))
+    status = store.statuses()
+    todo = [c for c in cells if status.get(c.cell_id) != "done"]
+    stale = sum(status.get(c.cell_id) == "running" for c in cells)
+    if len(todo) < len(cells) or stale:
+        err_console.print(f"{store.path}: {len(cells) - len(todo)} of {len(cells)} cells already done"
+                          + (f"; {stale} left running by an interrupted run are re-run" if stale else ""))
+    return todo
+
+
+def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, threads: int | None,
+         device: str, data_dir: str | None, address: str | None, store: ResultsStore | None) -> list[dict | None]:
+    """Run the cells with a progress bar (units: epochs; a sparse baseline counts one), storing each
+    finished cell at once."""
+    budget = [1 if is_sparse(c.model.name) else c.train.epochs for c in todo]
+    advanced = [0] * len(todo)
+    finished: set[int] = set()
+    with progress_bar() as bar:
+        task = bar.add_task(f"{spec.name}: {len(todo)} of {n_cells} cells", total=sum(budget))
+
+        def on_event(e: Event) -> None:
+            if e.index in finished:  # a late 'start' or 'epoch' from a worker queue
+                return
+            if e.kind == "start" and store is not None:
+                store.mark_running(todo[e.index].ids())
+            elif e.kind == "epoch" and advanced[e.index] < budget[e.index]:
+                advanced[e.index] += 1
+                bar.advance(task)
+            elif e.kind in ("done", "failed"):
+                finished.add(e.index)
+                if store is not None:
+                    if e.kind == "done":
+                        store.put(e.row)
+                    else:
+                        store.put_failed(todo[e.index].ids(), e.row["error"])
+                bar.advance(task, budget[e.index] - advanced[e.index])  # early stopping skips epochs
+                advanced[e.index] = budget[e.index]
+                c = todo[e.index]
+                fold = "" if c.fold is None else f" fold {c.fold}"
+                bar.update(task, description=f"{c.dataset}/{c.model.name}{fold} seed {c.seed} {e.kind}")
+
+        if not todo:
+            return []
+        return run_cells(todo, executor=executor, jobs=jobs, threads=threads, device=device, data_dir=data_dir,
+                         on_event=on_event, address=address)
+
+
+def save_results(out: Path, rows: list[dict], table: list[dict], tests: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "results.json.tmp"  # write then rename: an interrupted write never truncates old results
+    tmp.write_text(json.dumps(clean({"summary": table, "tests": tests, "rows": rows}), indent=1, default=str))
+    tmp.replace(out / "results.json")

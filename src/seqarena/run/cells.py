@@ -1,21 +1,40 @@
-"""A cell is one (dataset, model, training config, fold, seed) run; `run_cell` turns it into a flat row."""
+"""A cell is one (dataset, model, training config, protocol, fold, seed) run; `run_cell` turns it into a
+flat row. Torch models go through `train.fit`; the sparse baselines (`models.sparse`) have their own
+short path on the same rows, so both land in the same table."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
+import numpy as np
 import torch
 
 from seqarena.config import ModelConfig, TrainConfig, config_hash
 from seqarena.data import Dataset, load_dataset
-from seqarena.models import count_params, create_model
+from seqarena.models import count_params, create_model, list_models
+from seqarena.models.sparse import SPARSE_MODELS, create_sparse_model, ids_to_texts
+from seqarena.run.protocol import Protocol, Splits, assign_folds, cv_pool, fold_digest, resolve_splits
 from seqarena.runtime import environment, resolve_device
 from seqarena.train import evaluate, fit
+from seqarena.train.metrics import accuracy, macro_f1
 from seqarena.train.speed import latency_ms, throughput
+
+# the old single-split behaviour: the dataset's own splits, no dev carve, last epoch kept
+GIVEN = Protocol(kind="given")
+
+
+def classifier_names() -> list[str]:
+    """Every name a comparison accepts: the torch registry's classifiers, then the sparse baselines."""
+    return list_models("classify") + list(SPARSE_MODELS)
+
+
+def is_sparse(name: str) -> bool:
+    return name in SPARSE_MODELS
 
 
 @dataclass(frozen=True)
@@ -24,22 +43,43 @@ class Cell:
     model: ModelConfig
     train: TrainConfig = field(default_factory=TrainConfig)
     seed: int = 0
-    fold: int | None = None
+    fold: int | None = None  # which CV fold is the test set (protocol 'cv'); None for a given split
     experiment: str = "compare"
+    protocol: Protocol = GIVEN  # resolved: kind 'given' or 'cv'
 
     @property
     def config_hash(self) -> str:
-        return config_hash(self.dataset, self.model, self.train)
+        # the sparse baselines read no training field: changing epochs must not re-run them
+        train = () if is_sparse(self.model.name) else (self.train,)
+        return config_hash(self.dataset, self.model, self.protocol, *train)
 
     @property
     def cell_id(self) -> str:
         fold = "-" if self.fold is None else self.fold
         return f"{self.experiment}/{self.dataset}/{self.model.name}/{self.config_hash}/{fold}/{self.seed}"
 
+    def ids(self) -> dict:
+        """The identifying columns of this cell's row."""
+        return {"cell_id": self.cell_id, "experiment": self.experiment, "dataset": self.dataset,
+                "model": self.model.name, "config_hash": self.config_hash, "fold": self.fold, "seed": self.seed,
+                "protocol": self.protocol.kind, "folds": self.protocol.folds if self.fold is not None else None}
+
 
 @lru_cache(maxsize=4)
 def _dataset(name: str, data_dir: str | None) -> Dataset:
     return load_dataset(name, Path(data_dir) if data_dir else None)
+
+
+def dataset(name: str, data_dir: str | None = None) -> Dataset:
+    """A dataset by name, loaded once per process."""
+    return _dataset(name, data_dir)
+
+
+@lru_cache(maxsize=8)
+def fold_assignment(name: str, data_dir: str | None, k: int, split_seed: int) -> np.ndarray:
+    """(N,) fold ids of the dataset's CV pool; what the results store records with the run."""
+    pool, _ = cv_pool(_dataset(name, data_dir))
+    return assign_folds(pool.labels.numpy(), k, split_seed)
 
 
 def run_cell(
@@ -50,30 +90,107 @@ def run_cell(
     measure_speed: bool = True,
 ) -> dict:
     """Train and evaluate one cell; return its result row (ids, metrics, timings, environment)."""
+    t0 = time.perf_counter()
     dev = resolve_device(device)
     data = _dataset(cell.dataset, data_dir)
+    splits = resolve_splits(data, cell.protocol, cell.fold, cell.seed)
+    data_time = time.perf_counter() - t0
+    if is_sparse(cell.model.name):
+        row = _run_sparse(cell, splits, measure_speed)
+        dev = torch.device("cpu")
+    else:
+        row = _run_torch(cell, data, splits, dev, on_epoch, measure_speed)
+    row = {**cell.ids(), **row, "n_train": len(splits.train), "n_dev": len(splits.dev) if splits.dev else 0,
+           "n_test": len(splits.test), "data_time_s": data_time, "wall_time_s": time.perf_counter() - t0}
+    if cell.fold is not None:
+        row["fold_digest"] = fold_digest(fold_assignment(cell.dataset, data_dir, cell.protocol.folds,
+                                                         cell.protocol.split_seed))
+    row.update(environment(dev))
+    return row
+
+
+def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
+               on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> dict:
     torch.manual_seed(cell.seed)  # the same seed gives the same initial weights
     model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
-    res = fit(model, data.train, test=data.test, dev=data.dev, cfg=cell.train, device=dev, seed=cell.seed,
+    if cell.train.embed_init is not None:
+        redraw_embeddings(model, cell.train.embed_init)
+    res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=dev, seed=cell.seed,
               on_epoch=on_epoch)
     sel = res.history[res.selected_epoch - 1]
-    test = evaluate(model, data.test.to(dev), cell.train.eval_batch_size) if data.test is not None else {}
+    test_split = splits.test.to(dev)
+    t1 = time.perf_counter()
+    test = evaluate(model, test_split, cell.train.eval_batch_size)  # the selected (best-dev) epoch's weights
     row = {
-        "cell_id": cell.cell_id, "experiment": cell.experiment, "dataset": cell.dataset,
-        "model": cell.model.name, "family": model.family, "config_hash": cell.config_hash,
-        "fold": cell.fold, "seed": cell.seed, "params": count_params(model),
+        "family": model.family, "params": count_params(model),
         "train_acc": sel["train_acc"], "dev_acc": sel.get("dev_acc"),
-        "test_acc": test.get("acc"), "macro_f1": test.get("macro_f1"),
-        "train_time_s": res.train_time_s, "eval_time_s": res.eval_time_s,
+        "test_acc": test["acc"], "macro_f1": test["macro_f1"],
+        "train_time_s": res.train_time_s, "eval_time_s": res.eval_time_s + time.perf_counter() - t1,
         "epochs_run": len(res.history), "selected_epoch": res.selected_epoch,
         "latency_ms": None, "throughput": None,
         "model_config": json.dumps(model.config["hparams"], default=list),
         "train_config": json.dumps(asdict(cell.train)),
         "history": json.dumps(res.history),
     }
-    if measure_speed and data.test is not None:
-        test_split = data.test.to(dev)
+    if measure_speed:
         row["latency_ms"] = latency_ms(model, test_split)
         row["throughput"] = throughput(model, test_split)
-    row.update(environment(dev))
     return row
+
+
+@torch.no_grad()
+def redraw_embeddings(model: torch.nn.Module, a: float) -> None:
+    """Every embedding table U(-a, a), its padding row zero. Kim's CNN-rand draws U(-0.25, 0.25): at
+    N(0, 1), Adadelta's small early steps barely move 300-d vectors and the filters overfit them."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Embedding):
+            m.weight.uniform_(-a, a)
+            if m.padding_idx is not None:
+                m.weight[m.padding_idx].zero_()
+
+
+def _texts(splits: Splits, name: str) -> list[str]:
+    """Raw texts of a split, or words made of token ids ('t17') for datasets without texts."""
+    split = getattr(splits, name)
+    texts = splits.texts.get(name) or []
+    return texts if len(texts) == len(split) else ids_to_texts(split.tokens, split.lengths)
+
+
+def _run_sparse(cell: Cell, splits: Splits, measure_speed: bool) -> dict:
+    clf = create_sparse_model(cell.model.name, seed=cell.seed, **cell.model.kwargs())
+    train_texts, test_texts = _texts(splits, "train"), _texts(splits, "test")
+    t0 = time.perf_counter()
+    clf.fit(train_texts, splits.train.labels.numpy())
+    train_time = time.perf_counter() - t0
+
+    def score(texts: list[str], gold: torch.Tensor) -> tuple[float, float]:
+        pred = torch.from_numpy(np.asarray(clf.predict(texts)))
+        return accuracy(pred, gold), macro_f1(pred, gold, int(gold.max()) + 1 if len(gold) else 0)
+
+    t1 = time.perf_counter()
+    train_acc, _ = score(train_texts, splits.train.labels)
+    dev_acc = score(_texts(splits, "dev"), splits.dev.labels)[0] if splits.dev is not None else None
+    test_acc, f1 = score(test_texts, splits.test.labels)
+    row = {
+        "family": SPARSE_MODELS[cell.model.name].family, "params": clf.n_weights,
+        "train_acc": train_acc, "dev_acc": dev_acc, "test_acc": test_acc, "macro_f1": f1,
+        "train_time_s": train_time, "eval_time_s": time.perf_counter() - t1,
+        "epochs_run": 1, "selected_epoch": 1, "latency_ms": None, "throughput": None,
+        "model_config": json.dumps(cell.model.kwargs(), default=list), "train_config": None, "history": "[]",
+    }
+    if measure_speed and test_texts:
+        row["latency_ms"], row["throughput"] = _sparse_speed(clf, test_texts)
+    return row
+
+
+def _sparse_speed(clf, texts: list[str], repeats: int = 20, batch: int = 256) -> tuple[float, float]:
+    """Median batch-1 latency (ms) and texts per second on batches of 256, as train/speed.py does for torch."""
+    times = []
+    for i in range(repeats):
+        t = time.perf_counter()
+        clf.predict([texts[i % len(texts)]])
+        times.append(time.perf_counter() - t)
+    chunk = (texts * (batch // len(texts) + 1))[:batch]
+    t = time.perf_counter()
+    clf.predict(chunk)
+    return 1000 * float(np.median(times)), batch / max(time.perf_counter() - t, 1e-9)

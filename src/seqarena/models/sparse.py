@@ -1,0 +1,141 @@
+"""Sparse linear baselines on raw texts (scikit-learn): TF-IDF + logistic regression, and NB-SVM.
+
+They are not torch modules and are kept out of `MODELS`: they take texts, not (tokens, lengths), and
+train in one call. `SPARSE_MODELS` is their own registry; `run.cells` gives them their own path."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from seqarena.errors import InputError
+
+# words and single punctuation marks, close to Kim's normalisation on already tokenised text
+TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
+
+
+class NBSVM:
+    """NB-SVM (Wang & Manning 2012): binarised n-gram features x scaled by the log-count ratio
+    r = log((p/|p|_1) / (q/|q|_1)), p = alpha + sum of x over the class, q over the rest; a linear
+    SVM (L2-regularised, squared hinge) on r*x; its weights interpolated w' = (1-beta) mean|w| + beta w.
+    More than two classes: one such problem per class (one-vs-rest), the highest score wins."""
+
+    def __init__(self, C: float = 1.0, beta: float = 0.25, alpha: float = 1.0, seed: int = 0) -> None:
+        self.C, self.beta, self.alpha, self.seed = C, beta, alpha, seed
+
+    def fit(self, X: sparse.spmatrix, y: np.ndarray) -> NBSVM:
+        from sklearn.svm import LinearSVC
+
+        X = (sparse.csr_matrix(X) > 0).astype(np.float64)
+        self.classes_ = np.unique(y)
+        targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        self.r_, self.w_, self.b_ = [], [], []
+        for c in targets:
+            pos = np.asarray(y == c)
+            p = self.alpha + np.asarray(X[pos].sum(0)).ravel()
+            q = self.alpha + np.asarray(X[~pos].sum(0)).ravel()
+            r = np.log((p / p.sum()) / (q / q.sum()))  # (V,) log-count ratio
+            svm = LinearSVC(C=self.C, dual=True, max_iter=10000, random_state=self.seed)
+            svm.fit(X.multiply(r).tocsr(), pos.astype(int))
+            w = svm.coef_.ravel()
+            self.r_.append(r)
+            self.w_.append((1 - self.beta) * np.abs(w).mean() + self.beta * w)
+            self.b_.append(float(svm.intercept_[0]))
+        return self
+
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        """(N, P) scores, one column per binary problem."""
+        X = (sparse.csr_matrix(X) > 0).astype(np.float64)
+        return np.stack([X.multiply(r).tocsr() @ w + b for r, w, b in zip(self.r_, self.w_, self.b_)], axis=1)
+
+    def predict(self, X: sparse.spmatrix) -> np.ndarray:
+        s = self.decision_function(X)
+        if len(self.classes_) == 2:
+            return self.classes_[(s[:, 0] > 0).astype(int)]
+        return self.classes_[s.argmax(1)]
+
+    @property
+    def n_weights(self) -> int:
+        return sum(len(w) + 1 for w in self.w_)
+
+
+class TextClassifier:
+    """A vectoriser followed by a linear classifier: fit(texts, labels), predict(texts)."""
+
+    def __init__(self, vectorizer: Any, classifier: Any) -> None:
+        self.vectorizer, self.classifier = vectorizer, classifier
+
+    def fit(self, texts: list[str], labels: np.ndarray) -> TextClassifier:
+        self.classifier.fit(self.vectorizer.fit_transform(texts), labels)
+        return self
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        return self.classifier.predict(self.vectorizer.transform(texts))
+
+    @property
+    def n_weights(self) -> int:
+        """Learned weights (the parameter count shown beside the torch models')."""
+        if hasattr(self.classifier, "n_weights"):
+            return self.classifier.n_weights
+        return int(self.classifier.coef_.size + self.classifier.intercept_.size)
+
+
+def build_tfidf_lr(seed: int, ngram_max: int = 2, min_df: int = 1, C: float = 1.0) -> TextClassifier:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = TfidfVectorizer(ngram_range=(1, ngram_max), min_df=min_df, token_pattern=TOKEN_PATTERN,
+                          sublinear_tf=True)
+    return TextClassifier(vec, LogisticRegression(C=C, max_iter=2000, random_state=seed))
+
+
+def build_nbsvm(seed: int, ngram_max: int = 2, min_df: int = 1, C: float = 1.0, beta: float = 0.25,
+                alpha: float = 1.0) -> TextClassifier:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(ngram_range=(1, ngram_max), min_df=min_df, token_pattern=TOKEN_PATTERN, binary=True)
+    return TextClassifier(vec, NBSVM(C=C, beta=beta, alpha=alpha, seed=seed))
+
+
+@dataclass(frozen=True)
+class SparseEntry:
+    name: str
+    description: str
+    builder: Callable[..., TextClassifier]  # (seed, **hyperparameters with defaults)
+    family: str = "baseline"
+
+
+SPARSE_MODELS: dict[str, SparseEntry] = {
+    e.name: e
+    for e in [
+        SparseEntry("tfidf_lr", "TF-IDF of word 1-2-grams (sublinear tf) + logistic regression", build_tfidf_lr),
+        SparseEntry("nbsvm", "NB-SVM (Wang & Manning 2012): log-count-ratio 1-2-grams, linear SVM, beta 0.25",
+                    build_nbsvm),
+    ]
+}
+
+
+def sparse_hparams(name: str) -> dict[str, Any]:
+    """The builder's hyperparameters and their defaults."""
+    if name not in SPARSE_MODELS:
+        raise InputError(f"unknown sparse baseline '{name}'; choose from {list(SPARSE_MODELS)}")
+    sig = inspect.signature(SPARSE_MODELS[name].builder)
+    return {k: p.default for k, p in list(sig.parameters.items())[1:]}
+
+
+def create_sparse_model(name: str, seed: int = 0, **overrides: Any) -> TextClassifier:
+    defaults = sparse_hparams(name)
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise InputError(f"model '{name}': unknown hyperparameter(s) {unknown}; choose from {sorted(defaults)}")
+    return SPARSE_MODELS[name].builder(seed, **{**defaults, **overrides})
+
+
+def ids_to_texts(tokens: Any, lengths: Any) -> list[str]:
+    """Texts for datasets of token ids (synthetic tasks): id 17 becomes the word 't17'."""
+    return [" ".join(f"t{i}" for i in row[:n].tolist()) for row, n in zip(tokens, lengths.tolist())]

@@ -1,0 +1,238 @@
+"""Experiment specs in TOML: datasets x models x seeds x overrides -> cells.
+
+```toml
+name = "kim"                       # experiment id stored with every row
+datasets = ["mr", "sst2", "subj"]
+models = "all"                     # or a list of names (torch classifiers and sparse baselines)
+seeds = [0]                        # a list, or N for seeds 0..N-1
+[protocol]                         # kind auto|given|cv, folds, dev_fraction, split_seed
+[train]                            # TrainConfig fields
+[hparams]                          # for every model that has the hyperparameter
+[hparams.textcnn]                  # for one model (an unknown name is an error)
+```
+Presets ship in `seqarena/presets/<name>.toml`. Every error names the file and, where it can, the line."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, NoReturn
+
+from seqarena.config import ModelConfig, TrainConfig
+from seqarena.data import DATASETS
+from seqarena.errors import InputError
+from seqarena.models import model_hparams
+from seqarena.models.sparse import sparse_hparams
+from seqarena.run.cells import Cell, classifier_names, dataset, is_sparse
+from seqarena.run.protocol import Protocol
+
+TOP_KEYS = ("name", "datasets", "models", "seeds", "protocol", "train", "hparams")
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    datasets: tuple[str, ...]
+    models: tuple[str, ...]
+    seeds: tuple[int, ...] = (0,)
+    protocol: Protocol = field(default_factory=Protocol)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    shared: dict[str, Any] = field(default_factory=dict)  # [hparams]: where the model has the name
+    per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [hparams.<model>]
+    source: str = "<spec>"
+
+    def model_config(self, name: str) -> ModelConfig:
+        """The model's overrides: shared hyperparameters it has, then its own table."""
+        known = hparams_of(name)
+        over = {k: v for k, v in self.shared.items() if k in known}
+        over.update(self.per_model.get(name, {}))
+        return ModelConfig.of(name, **over)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["protocol"], d["train"] = asdict(self.protocol), asdict(self.train)
+        return d
+
+
+def hparams_of(name: str) -> dict[str, Any]:
+    return sparse_hparams(name) if is_sparse(name) else model_hparams(name, "classify")
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("seqarena").joinpath("presets").iterdir()
+                  if p.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> Spec:
+    names = preset_names()
+    if name not in names:
+        raise InputError(f"--preset: unknown '{name}'; choose from {names}")
+    text = resources.files("seqarena").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
+    return parse_spec(text, f"preset '{name}'")
+
+
+def load_spec(path: Path) -> Spec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"--config {path}: cannot read it ({e})") from None
+    return parse_spec(text, str(path))
+
+
+def parse_spec(text: str, source: str) -> Spec:
+    """Validate a spec's text; every error names `source` and, where it can, the line."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:  # its message ends with "(at line L, column C)"
+        raise InputError(f"{source}: invalid TOML: {e}") from None
+    err = _Errors(text, source)
+    err.unknown(raw, TOP_KEYS, table="")
+    name = err.typed("", "name", raw.get("name", Path(source).stem), str)
+    datasets = tuple(err.names("", "datasets", raw.get("datasets"), sorted(DATASETS)))
+    models_raw = raw.get("models", "all")
+    models = tuple(classifier_names()) if models_raw == "all" else tuple(
+        err.names("", "models", models_raw, classifier_names() + ["all"]))
+    seeds_raw = raw.get("seeds", [0])
+    if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool) and seeds_raw >= 1:
+        seeds = tuple(range(seeds_raw))
+    elif isinstance(seeds_raw, list) and seeds_raw and all(type(s) is int and s >= 0 for s in seeds_raw):
+        seeds = tuple(seeds_raw)
+    else:
+        err.fail("", "seeds", f"must be a count >= 1 or a list of integers >= 0 (got {seeds_raw!r})")
+    protocol = err.dataclass_table(raw, "protocol", Protocol)
+    train = err.dataclass_table(raw, "train", TrainConfig)
+    shared, per_model = {}, {}
+    for key, value in err.table(raw, "hparams").items():
+        if isinstance(value, dict):
+            if key not in models:
+                err.fail("hparams", key, f"[hparams.{key}] names no model of this spec; models: {list(models)}")
+            per_model[key] = err.hparams(f"hparams.{key}", value, hparams_of(key), key)
+        else:
+            shared[key] = value
+    everyone = {k: v for m in models for k, v in hparams_of(m).items()}
+    shared = err.hparams("hparams", shared, everyone, "any model of this spec")
+    return Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source)
+
+
+def with_overrides(spec: Spec, **changes: Any) -> Spec:
+    """The spec with CLI flags applied (None = not given); training fields by name in `train`."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    train = changes.pop("train", {})
+    protocol = changes.pop("protocol", {})
+    if train:
+        spec = replace(spec, train=replace(spec.train, **train))
+    if protocol:
+        spec = replace(spec, protocol=replace(spec.protocol, **protocol))
+    return replace(spec, **changes)
+
+
+def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...] | None = None) -> list[Cell]:
+    """The spec's cells: for each dataset (its protocol resolved), seed, fold and model. Datasets are
+    loaded here, once, so a missing file fails before anything trains."""
+    cells = []
+    for ds in spec.datasets:
+        proto = spec.protocol.resolve(dataset(ds, data_dir))
+        folds: list[int | None] = [None]
+        if proto.kind == "cv":
+            folds = list(range(proto.folds)) if fold_subset is None else list(fold_subset)
+            bad = [f for f in folds if not 0 <= f < proto.folds]
+            if bad:
+                raise InputError(f"--fold-subset: fold(s) {bad} out of range for {proto.folds} folds (0..{proto.folds - 1})")
+        for seed in spec.seeds:
+            for fold in folds:
+                for m in spec.models:
+                    cells.append(Cell(ds, spec.model_config(m), spec.train, seed=seed, fold=fold,
+                                      experiment=spec.name, protocol=proto))
+    return cells
+
+
+class _Errors:
+    """Checks that raise InputError naming the spec's source, the table, the key and its line."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self.lines, self.source = text.splitlines(), source
+
+    def line_of(self, table: str, key: str) -> int | None:
+        """The line of `key` in [table] (or of a [table.key] header); None when not found."""
+        current = ""
+        for n, line in enumerate(self.lines, 1):
+            s = line.strip()
+            if s.startswith("["):
+                current = s.strip("[] ")
+                if table and current == f"{table}.{key}":
+                    return n
+            elif current == table and "=" in s and s.split("=", 1)[0].strip().strip("\"'") == key:
+                return n
+        return None
+
+    def fail(self, table: str, key: str, what: str) -> NoReturn:
+        line = self.line_of(table, key)
+        where = f"{self.source}:{line}" if line else self.source
+        raise InputError(f"{where}: {f'[{table}] ' if table else ''}{key}: {what}")
+
+    def unknown(self, d: dict, known: tuple[str, ...] | list[str], table: str) -> None:
+        for k in d:
+            if k not in known:
+                self.fail(table, k, f"unknown field; choose from {sorted(known)}")
+
+    def typed(self, table: str, key: str, value: Any, kind: type) -> Any:
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            self.fail(table, key, f"must be {kind.__name__} (got {value!r})")
+        return value
+
+    def names(self, table: str, key: str, value: Any, choices: list[str]) -> list[str]:
+        if value is None:
+            self.fail(table, key, f"missing; choose from {choices}")
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            self.fail(table, key, f"must be a list of names (got {value!r}); choose from {choices}")
+        for v in value:
+            if v not in choices:
+                self.fail(table, key, f"unknown '{v}'; choose from {choices}")
+        return list(dict.fromkeys(value))
+
+    def table(self, raw: dict, name: str) -> dict:
+        value = raw.get(name, {})
+        if not isinstance(value, dict):
+            self.fail("", name, "must be a table")
+        return value
+
+    def dataclass_table(self, raw: dict, name: str, cls: type) -> Any:
+        """Build `cls` from [name]: unknown fields and wrong types are errors; ints stand for floats."""
+        d = self.table(raw, name)
+        types = {f.name: str(f.type) for f in fields(cls)}
+        self.unknown(d, list(types), name)
+        for k, v in d.items():
+            d[k] = self._coerce(name, k, v, types[k])
+        try:
+            return cls(**d)
+        except InputError as e:
+            raise InputError(f"{self.source}: [{name}] {e}") from None
+
+    def _coerce(self, table: str, key: str, v: Any, annotation: str) -> Any:
+        """TOML value -> the field's type (`annotation` as written, e.g. 'float | None')."""
+        if "float" in annotation and type(v) in (int, float):
+            return float(v)
+        if "int" in annotation and type(v) is int or "str" in annotation and isinstance(v, str):
+            return v
+        self.fail(table, key, f"must be {annotation} (got {v!r})")
+
+    def hparams(self, table: str, d: dict, known: dict[str, Any], who: str) -> dict:
+        out = {}
+        for k, v in d.items():
+            if k not in known:
+                self.fail(table, k, f"unknown hyperparameter of {who}; choose from {sorted(known)}")
+            default = known[k]
+            if isinstance(default, tuple):
+                if not isinstance(v, list) or not all(type(x) is type(default[0]) for x in v):
+                    self.fail(table, k, f"must be a list like {list(default)} (got {v!r})")
+                v = tuple(v)
+            elif isinstance(default, float) and type(v) in (int, float):
+                v = float(v)
+            elif default is not None and type(v) is not type(default):
+                self.fail(table, k, f"must be {type(default).__name__} like {default!r} (got {v!r})")
+            out[k] = v
+        return out

@@ -1,0 +1,111 @@
+"""The Ray executor on a real single-node cluster bound to 127.0.0.1: same seeds, same rows as local.
+
+The cluster is started with `ray start --head --block` in its own process group and stopped by
+signalling that group, so the test ends exactly the processes it started (no `ray stop`, which would
+stop every Ray node of this user on the machine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+# read by Ray when it is imported: without it a loopback address is rewritten to the routable one
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+pytest.importorskip("ray")
+
+from seqarena.cli import main
+from seqarena.config import ModelConfig, TrainConfig
+from seqarena.run import Cell, run_cells
+from seqarena.runtime import set_threads
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_address():
+    ray_bin = Path(sys.executable).parent / "ray"
+    if not ray_bin.exists():
+        pytest.skip(f"no ray executable beside {sys.executable}")
+    port = _free_port()
+    tmp = tempfile.mkdtemp(prefix="sqray", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
+    proc = subprocess.Popen(
+        [str(ray_bin), "start", "--head", "--block", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
+         "--disable-usage-stats", f"--port={port}", "--num-cpus=2", f"--temp-dir={tmp}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    pytest.fail("the Ray head node did not come up on 127.0.0.1")
+                time.sleep(0.2)
+        yield f"127.0.0.1:{port}"
+    finally:
+        import ray
+
+        ray.shutdown()
+        _stop(proc, tmp)
+
+
+def _stop(proc: subprocess.Popen, tmp: str) -> None:
+    """End the node: its process group (SIGTERM, then SIGKILL), then any worker that Ray put in a
+    group of its own, found by the node's unique temp dir on its command line and ended by pid."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(3)  # `ray start --block` may linger in its exit handlers
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    for pid in os.listdir("/proc"):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if pid.isdigit() and tmp.encode() in cmd:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_ray_executor_gives_the_local_executor_rows(ray_address, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["compare", "--models", "bow,nbsvm", "--epochs", "1", "--seeds", "2", "--executor", "ray",
+              "--address", ray_address, "--threads", "1", "--device", "cpu", "--out", str(tmp_path), "--json"])
+    assert e.value.code == 0, capsys.readouterr().err
+    ray_rows = {(r["model"], r["seed"]): r for r in json.loads((tmp_path / "results.json").read_text())["rows"]}
+    assert len(ray_rows) == 4
+
+    before = set_threads(None)
+    try:
+        cells = [Cell("seed-bigram", ModelConfig.of(m), TrainConfig(epochs=1), seed=s, experiment="seed")
+                 for m in ("bow", "nbsvm") for s in (0, 1)]
+        local = run_cells(cells, "local", jobs=1, threads=1, device="cpu")
+    finally:
+        set_threads(before)
+    for row in local:
+        r = ray_rows[(row["model"], row["seed"])]
+        assert r["cell_id"] == row["cell_id"]
+        for key in ("train_acc", "test_acc", "macro_f1", "params", "selected_epoch"):
+            assert r[key] == row[key], key
+        untimed = [[{k: v for k, v in e.items() if not k.endswith("_s")} for e in json.loads(x["history"])]
+                   for x in (r, row)]
+        assert untimed[0] == untimed[1]  # every epoch's losses and accuracies, not its timings

@@ -1,0 +1,111 @@
+"""Experiment specs: presets parse, overrides land where the hyperparameter exists, errors name the
+file and line, and the CLI turns them into one line and exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from seqarena.cli import main
+from seqarena.data import DATASETS, DatasetEntry
+from seqarena.errors import InputError
+from seqarena.models import model_hparams
+from seqarena.run.cells import classifier_names
+from seqarena.run.spec import expand, load_preset, parse_spec, preset_names
+
+GOOD = """
+name = "t"
+datasets = ["seed-bigram"]
+models = ["textcnn", "gru", "nbsvm"]
+seeds = 2
+[protocol]
+kind = "cv"
+folds = 3
+dev_fraction = 0.1
+[train]
+epochs = 2
+lr = 1
+[hparams]
+d_embed = 16
+[hparams.textcnn]
+kernel_sizes = [2, 3]
+"""
+
+
+def test_presets_ship_with_the_package():
+    assert {"seed", "kim"} <= set(preset_names())
+    seed = load_preset("seed")
+    assert seed.datasets == ("seed-bigram",) and seed.train.optimizer == "adam" and seed.train.epochs == 10
+
+
+def test_kim_preset_is_kim_2014_cnn_rand_for_every_model(monkeypatch):
+    for name in ("mr", "sst2", "subj"):  # parsing checks names only; stand-ins until the readers exist
+        if name not in DATASETS:
+            monkeypatch.setitem(DATASETS, name, DatasetEntry(name, "stand-in", lambda d: None))
+    kim = load_preset("kim")
+    assert kim.datasets == ("mr", "sst2", "subj")
+    assert kim.models == tuple(classifier_names())  # every registered classifier and both baselines
+    t = kim.train
+    assert (t.epochs, t.batch_size, t.optimizer, t.rho, t.max_norm) == (25, 50, "adadelta", 0.95, 3.0)
+    assert t.embed_init == 0.25
+    assert kim.protocol.kind == "auto" and kim.protocol.folds == 10 and kim.protocol.dev_fraction == 0.1
+    cnn = kim.model_config("textcnn").kwargs()
+    assert cnn == {"d_embed": 300, "dropout": 0.5, "n_filters": 100, "kernel_sizes": (3, 4, 5)}
+    for m in classifier_names():  # shared hyperparameters reach exactly the models that have them
+        kw = kim.model_config(m).kwargs()
+        if m in ("tfidf_lr", "nbsvm"):
+            assert kw == {}
+        elif "d_embed" in model_hparams(m, "classify"):
+            assert kw["d_embed"] == 300
+
+
+def test_spec_values_are_typed_and_expand_to_cells():
+    spec = parse_spec(GOOD, "t.toml")
+    assert spec.seeds == (0, 1) and spec.train.lr == 1.0 and isinstance(spec.train.lr, float)
+    assert spec.model_config("gru").kwargs() == {"d_embed": 16}
+    assert spec.model_config("nbsvm").kwargs() == {}
+    cells = expand(spec, fold_subset=(0, 2))
+    assert len(cells) == 2 * 2 * 3  # seeds x folds x models
+    assert {c.fold for c in cells} == {0, 2} and all(c.protocol.kind == "cv" for c in cells)
+    assert len({c.cell_id for c in cells}) == len(cells)
+
+
+@pytest.mark.parametrize("change, message", [
+    (('datasets = ["seed-bigram"]', 'datasets = ["nope"]'), r"t.toml:3: datasets: unknown 'nope'"),
+    (('models = ["textcnn", "gru", "nbsvm"]', 'models = ["textcnn", "grux"]'), r"t.toml:4: models: unknown 'grux'"),
+    (("epochs = 2", "epoch = 2"), r"t.toml:11: \[train\] epoch: unknown field"),
+    (("epochs = 2", 'epochs = "two"'), r"t.toml:11: \[train\] epochs: must be int"),
+    (("d_embed = 16", "d_embedding = 16"), r"t.toml:14: \[hparams\] d_embedding: unknown hyperparameter"),
+    (("kernel_sizes = [2, 3]", "kernel_size = [2, 3]"), r"t.toml:16: \[hparams.textcnn\] kernel_size: unknown"),
+    (("[hparams.textcnn]", "[hparams.lstm]"), r"t.toml:15: \[hparams\] lstm: .*names no model"),
+    (("kind = \"cv\"", "kind = \"loo\""), r"t.toml: \[protocol\] protocol: unknown kind 'loo'"),
+    (("seeds = 2", "seeds = 0"), r"t.toml:5: seeds: must be a count"),
+    (("name = \"t\"", "nam = \"t\""), r"t.toml:2: nam: unknown field"),
+    (("[train]", "[train"), r"t.toml: invalid TOML: .*line 10"),
+])
+def test_spec_errors_name_file_line_and_field(change, message):
+    with pytest.raises(InputError, match=message):
+        parse_spec(GOOD.replace(*change), "t.toml")
+
+
+def test_cli_spec_error_is_one_line_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(GOOD.replace("epochs = 2", "epochz = 2"))
+    with pytest.raises(SystemExit) as e:
+        main(["compare", "--config", str(bad)])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and "\n" not in err
+    assert f"{bad}:11" in err and "epochz" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--preset", "nope"], "--preset: unknown 'nope'"),
+    (["--fold-subset", "0"], "--folds/--fold-subset: no dataset"),
+    (["--protocol", "cv", "--folds", "3", "--fold-subset", "5"], "--fold-subset: fold(s) [5] out of range"),
+    (["--executor", "spark"], "--executor: unknown 'spark'"),
+    (["--executor", "ray", "--models", "bow"], "--address"),
+])
+def test_cli_flag_errors(argv, message, capsys, monkeypatch):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(SystemExit) as e:
+        main(["compare", *argv])
+    assert e.value.code == 2 and message in capsys.readouterr().err
