@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/seqarena compare
+	$(BIN)/seqarena compare --out runs/latest
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
