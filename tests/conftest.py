@@ -4,7 +4,8 @@ import torch
 
 @pytest.fixture(autouse=True)
 def _small_threads():
-    """Tests run on 2 shared cores: one torch thread keeps them fast and reproducible."""
+    """Tests run on 2 shared cores: one torch thread keeps them fast (tiny models gain nothing from
+    more, and on a busy machine spinning threads make them far slower) and reproducible."""
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     yield

@@ -20,15 +20,6 @@ TINY = {
 }
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_registry_covers_lm_task():
     # the registry's size is asserted so that the parametrised tests below cannot silently cover nothing
     assert set(LM_MODELS) == {"rnn", "gru", "lstm", "transformer", "causal_cnn", "ngram"}

@@ -16,15 +16,6 @@ NAMES = ["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL"
 VOCAB = CharVocab.from_names(NAMES)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models: one intra-op thread is faster, and far faster on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class Fixed(torch.nn.Module):
     """A 'model' whose logits depend only on the position: NLL per position is known in closed form."""
 
