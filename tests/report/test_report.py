@@ -47,7 +47,10 @@ def test_every_section_present_with_its_content(full_report):
     assert s["gradient-flow"].count("<img") == 2 and "first / last" in s["gradient-flow"]  # init, trained
     theory = json.loads((FIXTURES / "theory.json").read_text())["rows"]
     assert "flops per token" in s["theory"] and all(r["model"] in s["theory"] for r in theory)
-    assert s["probes"].count("<img") == 2 and "probe = long_range" in s["probes"]
+    probes = json.loads((FIXTURES / "probes.json").read_text())
+    n_probes = len({r["probe"] for r in probes["rows"]})
+    assert s["probes"].count("<img") == n_probes and "probe = longrange" in s["probes"]  # one plot per probe
+    assert "comparison table, measured" in s["probes"] and "comparison table, computed" in s["theory"]
     assert "textcnn is recommended" in s["recommendation"]
 
 
@@ -160,7 +163,7 @@ def test_matplotlib_is_imported_only_when_plotting():
 
 def test_mixed_analysis_rows(tmp_path):
     d = write_results(tmp_path / "run", make_rows(TOY))
-    grads = [{"model": "gru", "stage": "init", "position": t, "grad_norm": 0.1 * (t + 1)} for t in range(4)]
+    grads = [{"model": "gru", "phase": "init", "position": t, "grad_norm": 0.1 * (t + 1)} for t in range(4)]
     grads.append(
         {"model": "char-gru", "d_hidden": 128, "loss": 2.1, "time_s": 3.0}
     )  # a hidden-size sweep row

@@ -154,7 +154,13 @@ def _analysis_blocks(run: RunData, kind: str) -> tuple[list[Block], list[dict]] 
     a = run.analyses.get(kind)
     if a is None or not a.rows:
         return None
-    return [s for s in [_env_line(a.env)] if s], a.rows
+    blocks: list[Block] = [s for s in [_env_line(a.env)] if s]
+    if a.table:  # the seed's comparison table, its cells computed (theory) or measured (probes)
+        first = [k for k in a.table[0] if k in ("dimension", "probe")]
+        caption = ("The seed's comparison table, computed" if kind == "theory"
+                   else "The seed's comparison table, measured (✅ >= 0.9, ⚠️ >= 0.65, ❌ below; hardest level solved)")
+        blocks.append(generic_table(a.table, tuple(first), caption=caption))
+    return blocks, a.rows
 
 
 def _scaling(run: RunData, colors: dict) -> Section:
@@ -193,8 +199,8 @@ def _gradient_summary(rows: list[dict]) -> Table:
     """Per model and stage: the gradient norm at the first and the last position, and their ratio
     (far below 1: the start of the sequence barely receives gradient, the vanishing gradient)."""
     body = []
-    for key in dict.fromkeys((r.get("model"), r.get("stage")) for r in rows):
-        pts = sorted((r["position"], r["grad_norm"]) for r in rows if (r.get("model"), r.get("stage")) == key)
+    for key in dict.fromkeys((r.get("model"), r.get("phase")) for r in rows):
+        pts = sorted((r["position"], r["grad_norm"]) for r in rows if (r.get("model"), r.get("phase")) == key)
         first, last = pts[0][1], pts[-1][1]
         ratio = first / last if last else None
         body.append(
@@ -208,7 +214,7 @@ def _gradient_summary(rows: list[dict]) -> Table:
             ]
         )
     return Table(
-        ["model", "stage", "positions", "norm at first", "norm at last", "first / last"],
+        ["model", "phase", "positions", "norm at first", "norm at last", "first / last"],
         body,
         caption="Gradient norm at the first and last input position",
     )
@@ -226,8 +232,8 @@ def _theory(run: RunData) -> Section:
         "flops_per_token",
         "activation_bytes",
         "receptive_field",
-        "sequential_depth",
-        "ngram_capture",
+        "sequential_steps",
+        "ngrams_short",
     )
     b.append(generic_table(rows, first, caption="Computed properties per model"))
     return Section("theory", "Theory", b)
@@ -239,10 +245,10 @@ def _probes(run: RunData, colors: dict) -> Section:
         return Section("probes", "Probes", [_missing("probe results", "probes.json, from `seqarena probe`")])
     b, rows = got
     b += plots.probes(rows, colors)
-    curves, other = split_rows(rows, "model", "difficulty", "accuracy")
+    curves, other = split_rows(rows, "model", "difficulty", "test_acc")
     if curves:
         by = "probe" if all("probe" in r for r in curves) else None
-        b += pivot_tables(curves, "model", "difficulty", "accuracy", by, caption="Accuracy by difficulty")
+        b += pivot_tables(curves, "model", "difficulty", "test_acc", by, caption="Test accuracy by difficulty")
     if other:  # e.g. the seed's comparison table with measured numbers: shown as it comes
         b.append(generic_table(other, ("model", "probe"), caption="Probe results"))
     return Section("probes", "Probes", b)

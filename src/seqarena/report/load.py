@@ -18,11 +18,13 @@ ANALYSIS_KINDS = ("theory", "probes", "scaling", "gradients")
 
 @dataclass(frozen=True)
 class Analysis:
-    """One analysis file: its rows (flat dicts) and the environment it was measured in."""
+    """One analysis file: its rows (flat dicts), the environment it was measured in, and its `table`
+    (the seed's comparison table with computed or measured values, as rows of strings) when it has one."""
 
     kind: str
     rows: list[dict]
     env: dict = field(default_factory=dict)
+    table: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ def _analysis(path: Path, kind: str, notes: list[str]) -> Analysis | None:
         notes.append(f"{path.name}: skipped, expected an object with a 'rows' list of objects")
         return None
     env = data.get("env") if isinstance(data, dict) and isinstance(data.get("env"), dict) else {}
-    return Analysis(kind, [_clean(r) for r in rows], env)
+    table = data.get("table") if isinstance(data, dict) else None
+    table = [t for t in table if isinstance(t, dict)] if isinstance(table, list) else []
+    return Analysis(kind, [_clean(r) for r in rows], env, table)
 
 
 def _clean(row: dict) -> dict:

@@ -73,12 +73,18 @@ def _log_if_wide(ax, values: list[float], axis: str) -> None:
     if pos and max(pos) / min(pos) >= 20:
         (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
         _plain_ticks(ax.xaxis if axis == "x" else ax.yaxis)
+        if len(set(pos)) <= 8:  # few measured levels (a probe's knob): label exactly those
+            from matplotlib.ticker import FixedLocator
+
+            (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(FixedLocator(sorted(set(pos))))
 
 
 def _plain_ticks(axis) -> None:
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+    # a range under one decade gets labelled minor ticks (2x10^1, 3x10^1, ...) that overlap: drop them
+    axis.set_minor_formatter(NullFormatter())
 
 
 def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Figure | None:
@@ -176,9 +182,9 @@ def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Fi
 # (row key, axis label with unit, title)
 _SCALING = (
     ("train_step_ms", "training step time (ms)", "Training step time"),
-    ("latency_ms", "latency, batch 1 (ms)", "Latency (batch 1)"),
-    ("throughput", "throughput (sequences/s)", "Throughput"),
-    ("peak_mem_mb", "peak memory (MB)", "Peak memory"),
+    ("forward_ms", "forward pass time (ms)", "Forward pass time (the latency at batch 1)"),
+    ("throughput_seq_s", "throughput (sequences/s)", "Throughput"),
+    ("peak_mem_bytes", "peak memory (bytes)", "Peak memory"),
 )
 
 
@@ -246,8 +252,8 @@ def gradient_flow(rows: list[dict], colors: dict) -> list[Figure]:
         if isinstance(r.get("position"), (int, float)) and isinstance(r.get("grad_norm"), (int, float))
     ]
     figs = []
-    for stage in dict.fromkeys(str(r.get("stage", "")) for r in rs):
-        sr = [r for r in rs if str(r.get("stage", "")) == stage]
+    for stage in dict.fromkeys(str(r.get("phase", "")) for r in rs):
+        sr = [r for r in rs if str(r.get("phase", "")) == stage]
 
         def draw(ax, sr=sr, stage=stage):
             for m in dict.fromkeys(r.get("model") for r in sr):
@@ -276,7 +282,7 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
     rs = [
         r
         for r in rows
-        if isinstance(r.get("difficulty"), (int, float)) and isinstance(r.get("accuracy"), (int, float))
+        if isinstance(r.get("difficulty"), (int, float)) and isinstance(r.get("test_acc"), (int, float))
     ]
     figs = []
     for probe in dict.fromkeys(str(r.get("probe", "")) for r in rs):
@@ -287,7 +293,7 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
                 by_d: dict[float, list[float]] = {}
                 for r in pr:
                     if r.get("model") == m:
-                        by_d.setdefault(r["difficulty"], []).append(r["accuracy"])
+                        by_d.setdefault(r["difficulty"], []).append(r["test_acc"])
                 xs = sorted(by_d)
                 ax.plot(
                     xs,
