@@ -126,3 +126,24 @@ def test_unknown_model_and_hparam():
 def test_overrides_change_the_model():
     small = count_params(create_model("textcnn", "classify", V, C, n_filters=4, kernel_sizes=(2,)))
     assert small == V * 64 + 64 * 4 * 2 + 4 + 4 * C + C
+
+
+def test_textcnn_edge_pad_is_kims_fixed_length_padding_and_padding_invariant():
+    """edge_pad=True equals Kim's recipe computed plainly: every text laid in a zero matrix of a fixed
+    length with k_max - 1 zeros before it, conv + ReLU + max over every window, no mask."""
+    torch.manual_seed(0)
+    m = create_model("textcnn", "classify", V, C, edge_pad=True).eval()
+    x, L = batch(T=11)
+    pad, max_len = 4, 11
+    with torch.no_grad():
+        got = m.encode(x, L)
+        for i in range(len(L)):
+            e = torch.zeros(1, pad + max_len + pad, m.emb.embedding_dim)
+            e[0, pad : pad + L[i]] = m.emb(x[i, : L[i]])
+            want = torch.cat([torch.relu(c(e.transpose(1, 2))).amax(2) for c in m.convs], 1)[0]
+            torch.testing.assert_close(got[i], want, atol=1e-5, rtol=0)
+            alone = m(x[i : i + 1, : L[i]], L[i : i + 1])[0]
+            torch.testing.assert_close(alone, m(x, L)[i], atol=1e-5, rtol=0)
+        plain = create_model("textcnn", "classify", V, C).eval()
+        plain.load_state_dict(m.state_dict())  # same weights, masked valid windows only
+        assert not torch.allclose(got, plain.encode(x, L))

@@ -29,6 +29,8 @@ class TrainConfig:
     # redraw every embedding table U(-a, a) before training (Kim 2014's CNN-rand: 0.25), pad row zero;
     # None keeps the model's own init (N(0, 1)). Read by run.cells.run_cell
     embed_init: float | None = None
+    # the epoch kept when dev accuracy equals the best so far: "first", or "last" as Kim's code (`>=`)
+    dev_ties: str = "first"
 
     def __post_init__(self) -> None:
         check_positive("epochs", self.epochs)
@@ -38,6 +40,8 @@ class TrainConfig:
             raise InputError(f"optimizer: unknown '{self.optimizer}'; choose from {list(OPTIMIZERS)}")
         if self.lr <= 0:
             raise InputError(f"lr must be > 0 (got {self.lr})")
+        if self.dev_ties not in ("first", "last"):
+            raise InputError(f"dev_ties: unknown '{self.dev_ties}'; choose from ['first', 'last']")
         if self.embed_init is not None and self.embed_init <= 0:
             raise InputError(f"embed_init must be > 0 (got {self.embed_init})")
 
