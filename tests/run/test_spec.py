@@ -46,10 +46,10 @@ def test_kim_preset_is_kim_2014_cnn_rand_for_every_model(monkeypatch):
     assert kim.models == tuple(classifier_names())  # every registered classifier and both baselines
     t = kim.train
     assert (t.epochs, t.batch_size, t.optimizer, t.rho, t.max_norm) == (25, 50, "adadelta", 0.95, 3.0)
-    assert t.embed_init == 0.25
+    assert t.embed_init == 0.25 and t.dev_ties == "last"
     assert kim.protocol.kind == "auto" and kim.protocol.folds == 10 and kim.protocol.dev_fraction == 0.1
     cnn = kim.model_config("textcnn").kwargs()
-    assert cnn == {"d_embed": 300, "dropout": 0.5, "n_filters": 100, "kernel_sizes": (3, 4, 5)}
+    assert cnn == {"d_embed": 300, "dropout": 0.5, "n_filters": 100, "kernel_sizes": (3, 4, 5), "edge_pad": True}
     for m in classifier_names():  # shared hyperparameters reach exactly the models that have them
         kw = kim.model_config(m).kwargs()
         if m in ("tfidf_lr", "nbsvm"):

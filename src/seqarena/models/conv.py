@@ -6,7 +6,59 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqarena import kernels
 from seqarena.models.layers import length_mask, make_embedding, masked_max
+
+
+class _ConvMaxPool(torch.autograd.Function):
+    """relu(max over windows t of (W * x)[t] + b) for one kernel width, with a sparse backward.
+
+    Forward: one matrix product P = x W_j^T for all offsets j at once ((B T, E) x (E, k F)), then the
+    k shifted slices of P are summed, so no im2col copy is made. Backward: a max-pool passes gradient
+    only to the winning window of each (text, filter), so instead of the dense convolution backward
+    (two products over every window) the B x F winning windows are gathered: dW[f] = sum_b dm[b, f]
+    window[b, f], and dm[b, f] W[f] is added back onto the k positions of that window. Values equal
+    Conv1d + ReLU + masked max (tests compare both, and their gradients)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, n_valid, floor_zero: bool):
+        # x (B, T, E) contiguous; weight (F, E, k); n_valid (B,) windows that count, or None for all
+        B, T, E = x.shape
+        F_, _, k = weight.shape
+        Tp = T - k + 1
+        w_kE = weight.permute(2, 0, 1).reshape(k * F_, E)  # row j F + f = W[f, :, j]
+        p = (x.view(B * T, E) @ w_kE.t()).view(B, T, k, F_)
+        y = p[:, :Tp, 0].clone()
+        for j in range(1, k):
+            y += p[:, j : j + Tp, j]
+        if n_valid is not None:
+            y.masked_fill_(~length_mask(n_valid, Tp)[:, :, None], float("-inf"))
+        m, idx = y.max(dim=1)  # (B, F)
+        if floor_zero:  # an all-zero window (Kim's padding) scores exactly 0 before the bias
+            m = m.clamp(min=0.0)
+        pre = m + bias
+        ctx.save_for_backward(x, weight, idx, m, pre)
+        ctx.floor_zero = floor_zero
+        return torch.relu(pre)
+
+    @staticmethod
+    def backward(ctx, d_out):
+        x, weight, idx, m, pre = ctx.saved_tensors
+        B, T, E = x.shape
+        F_, _, k = weight.shape
+        d_pre = d_out * (pre > 0)
+        d_m = d_pre * (m > 0) if ctx.floor_zero else d_pre  # the floor passes nothing to the windows
+        # rows of x (viewed (B T, E)) that make up each winning window: (B, F, k)
+        base = torch.arange(B, device=idx.device)[:, None, None] * T
+        rows = base + idx[:, :, None] + torch.arange(k, device=idx.device)
+        d_x = d_w = None
+        if ctx.needs_input_grad[1]:  # per filter, a (1 x B) by (B x k E) product over its windows
+            win = x.view(B * T, E).index_select(0, rows.transpose(0, 1).reshape(-1)).view(F_, B, k * E)
+            d_w = torch.bmm(d_m.t().unsqueeze(1), win).view(F_, k, E).transpose(1, 2)  # (F, E, k)
+        if ctx.needs_input_grad[0]:
+            src = d_m[:, :, None, None] * weight.transpose(1, 2).contiguous()[None]  # (B, F, k, E)
+            d_x = x.new_zeros(B * T, E).index_add_(0, rows.view(-1), src.view(-1, E)).view(B, T, E)
+        return d_x, d_w, d_pre.sum(0), None, None
 
 
 class TextCNN(nn.Module):
@@ -42,22 +94,27 @@ class TextCNN(nn.Module):
             return self._encode_edge_padded(x, k_max)
         if T < k_max:
             x = F.pad(x, (0, 0, 0, k_max - T))
-        x = x.transpose(1, 2)  # (B, E, T')
-        pooled = []
-        for k, conv in zip(self.kernel_sizes, self.convs):
-            c = torch.relu(conv(x)).transpose(1, 2)  # (B, T'-k+1, F)
-            n_valid = (lengths - k + 1).clamp(min=1)  # windows that start on a real token
-            pooled.append(masked_max(c, length_mask(n_valid, c.shape[1])))
+        n_valid = [(lengths - k + 1).clamp(min=1) for k in self.kernel_sizes]  # windows starting on a token
+        if kernels.enabled():
+            x = x.contiguous()
+            pooled = [_ConvMaxPool.apply(x, c.weight, c.bias, n, False) for c, n in zip(self.convs, n_valid)]
+        else:  # the reference form: Conv1d, ReLU, max over the valid windows
+            x = x.transpose(1, 2)  # (B, E, T')
+            pooled = []
+            for conv, n in zip(self.convs, n_valid):
+                c = torch.relu(conv(x)).transpose(1, 2)  # (B, T'-k+1, F)
+                pooled.append(masked_max(c, length_mask(n, c.shape[1])))
         return torch.cat(pooled, dim=1)  # (B, F * n_kernels)
 
     def _encode_edge_padded(self, x: torch.Tensor, k_max: int) -> torch.Tensor:
-        x = F.pad(x, (0, 0, k_max - 1, k_max - 1)).transpose(1, 2)  # (B, E, T + 2(k_max - 1))
-        pooled = []
-        for conv in self.convs:
-            # every window past the text is all zeros, so it yields bias: no mask needed; the max
-            # is taken before the ReLU (they commute) and floored at bias, Kim's all-padding window
-            top = torch.maximum(conv(x).amax(dim=2), conv.bias)
-            pooled.append(torch.relu(top))
+        x = F.pad(x, (0, 0, k_max - 1, k_max - 1))  # (B, T + 2(k_max - 1), E)
+        # every window past the text is all zeros and scores bias: no mask; the max is floored at
+        # that value instead, which is Kim's all-padding window (present in his fixed-length batches)
+        if kernels.enabled():
+            pooled = [_ConvMaxPool.apply(x.contiguous(), c.weight, c.bias, None, True) for c in self.convs]
+        else:
+            x = x.transpose(1, 2)
+            pooled = [torch.relu(torch.maximum(c(x).amax(dim=2), c.bias)) for c in self.convs]
         return torch.cat(pooled, dim=1)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seqarena.models.fast_rnn import FastGRU
 from seqarena.models.layers import last_real, length_mask, make_embedding
 
 
@@ -21,7 +22,7 @@ class CNNRNN(nn.Module):
         super().__init__()
         self.emb = make_embedding(vocab_size, d_embed)
         self.conv = nn.Conv1d(d_embed, n_filters, kernel_size, padding=kernel_size // 2)
-        self.rnn = nn.GRU(n_filters, d_hidden, batch_first=True)
+        self.rnn = FastGRU(n_filters, d_hidden, batch_first=True)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(d_hidden, num_classes)
 
