@@ -80,3 +80,21 @@ def test_kernels_can_be_switched_off_and_a_failed_build_falls_back(monkeypatch, 
         assert out.shape == (2, 3, 5)
     finally:
         kernels.load.cache_clear()
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.5])
+def test_dropout_keeps_one_minus_p_scales_and_passes_gradient_through_the_mask(p):
+    from seqarena.models.layers import Dropout
+
+    torch.manual_seed(0)
+    drop = Dropout(p)
+    x = torch.ones(1_000_000, requires_grad=True)
+    y = drop(x)
+    kept = y.detach() != 0
+    assert abs(kept.float().mean().item() - (1 - p)) < 0.003  # 1M draws: std of the mean ~5e-4
+    assert torch.allclose(y.detach()[kept], torch.full((int(kept.sum()),), 1 / (1 - p)))
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, y.detach())  # d(x * mask * s)/dx = mask * s
+    torch.manual_seed(0)
+    assert torch.equal(Dropout(p)(torch.ones(1_000_000)), y.detach())  # seeded: repeats
+    assert torch.equal(drop.eval()(x), x)  # identity in eval mode

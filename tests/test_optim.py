@@ -51,3 +51,42 @@ def test_fit_uses_lazy_adadelta_and_restores_dense_embeddings():
     model = create_model("textcnn", "classify", 50, 2)
     fit(model, split, cfg=cfg)
     assert not model.emb.sparse
+
+
+@pytest.mark.parametrize("name,wd", [("adam", 0.0), ("adam", 0.01), ("adamw", 0.05)])
+def test_fused_adam_equals_torch_adam(name, wd):
+    torch.manual_seed(0)
+    ours = create_model("gru", "classify", 50, 3)
+    ref = copy.deepcopy(ours)
+    opt = make_optimizer(ours.parameters(), TrainConfig(optimizer=name, lr=1e-2, weight_decay=wd))
+    cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
+    ref_opt = cls(ref.parameters(), lr=1e-2, weight_decay=wd, fused=True)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        x = torch.randint(1, 50, (4, 7), generator=g)
+        lengths, y = torch.full((4,), 7), torch.randint(0, 3, (4,), generator=g)
+        for model, o in ((ours, opt), (ref, ref_opt)):
+            model.eval()
+            o.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x, lengths), y).backward()
+            o.step()
+    for (n, a), b in zip(ours.named_parameters(), ref.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-7, msg=n)
+
+
+def test_training_does_not_import_torch_dynamo():
+    """torch.optim.Optimizer imports torch._dynamo on first use (~1.5 s in every worker process)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, torch\n"
+            "from seqarena.config import TrainConfig\n"
+            "from seqarena.data.synthetic import BigramTaskConfig, make_bigram_task\n"
+            "from seqarena.models import create_model\n"
+            "from seqarena.train.loop import fit\n"
+            "tr, te = make_bigram_task(BigramTaskConfig(n_train=64, n_test=32))\n"
+            "for opt in ('adam', 'adadelta'):\n"
+            "    fit(create_model('textcnn', 'classify', 5000, 2), tr, te, cfg=TrainConfig(epochs=1, optimizer=opt))\n"
+            "print('torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -26,7 +26,7 @@ import tempfile
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("rnn_cells.c")

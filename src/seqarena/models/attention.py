@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqarena.models.layers import length_mask, make_embedding, masked_mean, sinusoidal_positions
+from seqarena.models.layers import Dropout, length_mask, make_embedding, masked_mean, sinusoidal_positions
 
 
 class SelfAttention(nn.Module):
@@ -38,7 +38,7 @@ class Block(nn.Module):
         self.attn = SelfAttention(d_model, n_heads, dropout)
         self.ln2 = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(nn.Linear(d_model, d_ff), nn.GELU(), nn.Linear(d_ff, d_model))
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
 
     def forward(self, x: torch.Tensor, key_mask: torch.Tensor | None, causal: bool = False) -> torch.Tensor:
         x = x + self.drop(self.attn(self.ln1(x), key_mask, causal))
@@ -59,7 +59,7 @@ class TransformerClassifier(nn.Module):
         self.emb = make_embedding(vocab_size, d_model)
         self.blocks = nn.ModuleList([Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers)])
         self.ln = nn.LayerNorm(d_model)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.head = nn.Linear(d_model, num_classes)
 
     def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from seqarena.models.layers import length_mask, make_embedding, masked_mean
+from seqarena.models.layers import Dropout, length_mask, make_embedding, masked_mean
 
 
 class BagOfEmbeddings(nn.Module):
@@ -17,7 +17,7 @@ class BagOfEmbeddings(nn.Module):
     def __init__(self, vocab_size: int, num_classes: int, d_embed: int, dropout: float) -> None:
         super().__init__()
         self.emb = make_embedding(vocab_size, d_embed)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.head = nn.Linear(d_embed, num_classes)
 
     def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seqarena.models.layers import make_embedding
+from seqarena.models.layers import Dropout, make_embedding
 
 
 def receptive_field(kernel_size: int, n_layers: int) -> int:
@@ -23,7 +23,7 @@ class GatedCausalLayer(nn.Module):
         self.left = (kernel_size - 1) * dilation  # pad only on the left: no step sees its future
         self.conv = nn.Conv1d(d, 2 * d, kernel_size, dilation=dilation)
         self.out = nn.Conv1d(d, d, 1)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, D, T) -> (B, D, T)
         a, b = self.conv(F.pad(x, (self.left, 0))).chunk(2, dim=1)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqarena import kernels
-from seqarena.models.layers import length_mask, make_embedding, masked_max
+from seqarena.models.layers import Dropout, length_mask, make_embedding, masked_max
 
 
 class _ConvMaxPool(torch.autograd.Function):
@@ -82,11 +82,11 @@ class TextCNN(nn.Module):
         self.edge_pad = bool(edge_pad)
         self.emb = make_embedding(vocab_size, d_embed)
         self.convs = nn.ModuleList([nn.Conv1d(d_embed, n_filters, k) for k in self.kernel_sizes])
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.head = nn.Linear(n_filters * len(self.kernel_sizes), num_classes)
 
     def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        B, T = tokens.shape
+        T = tokens.shape[1]
         mask = length_mask(lengths, T)
         x = self.emb(tokens) * mask[:, :, None]  # (B, T, E), padding exactly zero
         k_max = max(self.kernel_sizes)

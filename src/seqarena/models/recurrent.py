@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from seqarena.models.fast_rnn import FastGRU
-from seqarena.models.layers import last_real, make_embedding
+from seqarena.models.layers import Dropout, last_real, make_embedding
 
 # FastGRU is nn.GRU with a fused CPU training pass (same parameters and state dict); nn.LSTM's own
 # CPU pass was measured as fast as a fused one at the seed's sizes (hidden 64), so it stays
@@ -33,7 +33,7 @@ class RecurrentClassifier(nn.Module):
         super().__init__()
         self.bidirectional = bidirectional
         self.emb = make_embedding(vocab_size, d_embed)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         if bidirectional:  # one single-layer cell per direction and layer
             d_in = [d_embed] + [2 * d_hidden] * (n_layers - 1)
             self.fwd = nn.ModuleList([CELLS[cell](d, d_hidden, batch_first=True) for d in d_in])

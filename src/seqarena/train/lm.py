@@ -21,6 +21,7 @@ from seqarena.config import check_positive
 from seqarena.data.batching import PAD_ID, Split
 from seqarena.errors import InputError
 from seqarena.runtime import Stopwatch, seed_everything
+from seqarena.train.optim import FusedAdam
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def fit_lm(
         res.train_time_s, res.eval_time_s = train_clock.seconds, eval_clock.seconds
         return res
 
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+    opt = FusedAdam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, decoupled=True)  # AdamW
     planned = cfg.epochs * math.ceil(len(train) / cfg.batch_size)
     best, best_state, since = math.inf, None, 0
     for epoch in range(1, cfg.epochs + 1):
