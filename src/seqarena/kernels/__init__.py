@@ -23,10 +23,10 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("rnn_cells.c")
