@@ -53,13 +53,13 @@ def paired_test(a: list[float], b: list[float]) -> dict:
     """Two-sided paired t-test of a against b over matched repeats (same folds/seeds).
     Returns {'mean_diff', 'p_value', 'n', 'significant'} at the 5 % level; p is NaN below 2 pairs
     or when every difference is equal (no variance to test)."""
-    from scipy import stats as sps  # scipy comes with scikit-learn
-
     n = min(len(a), len(b))
     diffs = [float(x) - float(y) for x, y in zip(a[:n], b[:n])]
     mean_diff = statistics.fmean(diffs) if diffs else float("nan")
     if n < 2 or statistics.pstdev(diffs) == 0.0:
         return {"mean_diff": mean_diff, "p_value": float("nan"), "n": n, "significant": False}
+    from scipy import stats as sps  # scipy comes with scikit-learn; imported only when there is a test
+
     p = float(sps.ttest_rel(a[:n], b[:n]).pvalue)
     return {"mean_diff": mean_diff, "p_value": p, "n": n, "significant": p < 0.05}
 
