@@ -26,7 +26,7 @@ def logits_and_grads(model, tokens, lengths, y):
 
 
 @pytest.mark.parametrize("name,overrides", [(m, {}) for m in list_models("classify")]
-                         + [("textcnn", {"edge_pad": True}), ("gru", {"n_layers": 2})])
+                         + [("textcnn", {"edge_pad": True}), ("gru", {"n_layers": 2}), ("cnn_rnn", {"kernel_size": 4})])
 def test_fast_and_reference_paths_agree(name, overrides):
     torch.manual_seed(0)
     model = create_model(name, "classify", 60, 3, **overrides).eval()  # eval: no dropout, same function
