@@ -25,6 +25,7 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compare.py
+	$(BIN)/python benchmarks/bench_steps.py
 	$(BIN)/python benchmarks/bench_names_seed.py
 
 lint: $(STAMP)
