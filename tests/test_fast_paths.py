@@ -98,3 +98,29 @@ def test_dropout_keeps_one_minus_p_scales_and_passes_gradient_through_the_mask(p
     torch.manual_seed(0)
     assert torch.equal(Dropout(p)(torch.ones(1_000_000)), y.detach())  # seeded: repeats
     assert torch.equal(drop.eval()(x), x)  # identity in eval mode
+
+
+def test_loading_the_kernel_keeps_ieee_semantics():
+    """The kernel must not switch the process to flush-to-zero (as -ffast-math linking does) nor hide
+    NaN: a diverged run has to show NaN as it would with nn.GRU."""
+    if kernels.load() is None:
+        pytest.skip("no C compiler here")
+    assert (torch.tensor([1e-39]) * 1.0).item() != 0.0  # a subnormal survives
+    torch.manual_seed(0)
+    fast = FastGRU(4, 5)  # time-major, and a one-step sequence
+    ref = torch.nn.GRU(4, 5)
+    ref.load_state_dict(fast.state_dict())
+    x = torch.randn(1, 3, 4)
+    torch.testing.assert_close(fast(x)[0], ref(x)[0], atol=1e-6, rtol=1e-5)
+    x = torch.randn(6, 3, 4)
+    x[2, 0, 1] = float("nan")
+    out = fast(x)[0]
+    assert torch.isnan(out[2:, 0]).all() and torch.isfinite(out[:, 1:]).all()
+
+
+def test_dropout_falls_back_where_the_16_bit_threshold_cannot_express_p():
+    from seqarena.models.layers import Dropout
+
+    x = torch.ones(1000)
+    assert torch.equal(Dropout(1.0)(x), torch.zeros(1000))
+    assert Dropout(1 - 1e-7)(x).abs().sum() < 1e-3 * 1000 / 1e-7  # nn.Dropout's path, no overflow

@@ -18,7 +18,7 @@ def test_lazy_adadelta_matches_dense_adadelta(name):
     torch.manual_seed(0)
     vocab = 200
     dense = create_model(name, "classify", vocab, 3)
-    lazy = copy.deepcopy(dense)
+    lazy, start = copy.deepcopy(dense), copy.deepcopy(dense)
     assert use_sparse_embeddings(lazy)
     opt_d = torch.optim.Adadelta(dense.parameters(), lr=1.0, rho=0.95, eps=1e-6)
     opt_l = LazyAdadelta(lazy.parameters(), lr=1.0, rho=0.95, eps=1e-6)
@@ -35,8 +35,10 @@ def test_lazy_adadelta_matches_dense_adadelta(name):
             opt.zero_grad(set_to_none=True)
             F.cross_entropy(model(x, lengths), y).backward()
             opt.step()
-    for (n, a), b in zip(dense.named_parameters(), lazy.parameters()):
-        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6), n
+    # compare what training moved, not the weights (steps are ~1e-3 on weights of ~1): a wrong decay
+    # of the accumulators changes the movement by percents
+    for (n, a), b, a0 in zip(dense.named_parameters(), lazy.parameters(), start.parameters()):
+        torch.testing.assert_close(b - a0, a - a0, rtol=1e-3, atol=1e-7, msg=n)
     emb = lazy.emb.weight.grad
     assert emb is not None and emb.is_sparse
 

@@ -30,7 +30,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("rnn_cells.c")
-FLAGS = ["-O3", "-march=native", "-ffast-math", "-fPIC", "-shared"]
+# no -ffast-math: it assumes no NaN, and linking with it sets flush-to-zero for the whole process
+FLAGS = ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fPIC", "-shared"]
+FALLBACK = ["-DSEQARENA_NO_LIBMVEC"]  # scalar expf/tanhf, for C libraries without libmvec
 
 _p = ctypes.c_void_p
 _i = ctypes.c_int
@@ -89,8 +91,12 @@ def load() -> ctypes.CDLL | None:
             fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
             os.close(fd)
             try:
-                subprocess.run([cc, *FLAGS, "-o", tmp, str(SOURCE), "-lm"], check=True,
-                               capture_output=True, timeout=120)
+                try:
+                    subprocess.run([cc, *FLAGS, "-o", tmp, str(SOURCE), "-lm"], check=True,
+                                   capture_output=True, timeout=120)
+                except subprocess.CalledProcessError:
+                    subprocess.run([cc, *FLAGS, *FALLBACK, "-o", tmp, str(SOURCE), "-lm"], check=True,
+                                   capture_output=True, timeout=120)
                 os.replace(tmp, target)
             finally:
                 if os.path.exists(tmp):

@@ -1,13 +1,21 @@
 /* Fused elementwise steps of the GRU time loop (float32, row-major, contiguous rows).
  * The matrix products stay in PyTorch (MKL); each function replaces the ~8 small tensor operations
  * of one time step, each a separate kernel call and autograd node, with one pass over the batch.
- * Compiled on first use by seqarena.kernels (cc -O3 -march=native -ffast-math), loaded with ctypes.
- * Gate order [r z n], as nn.GRU. */
+ * Compiled on first use by seqarena.kernels (cc -O3 -march=native -fno-math-errno), loaded with
+ * ctypes. Gate order [r z n], as nn.GRU. IEEE semantics are kept: NaN propagates as in nn.GRU, and
+ * no -ffast-math (which would also switch the whole process to flush-to-zero when linked). */
 #include <math.h>
 #include <stddef.h>
 
-/* clamped so that -ffast-math (which assumes no infinities) stays exact at the extremes */
-static inline float clampf(float x) { return fminf(fmaxf(x, -30.0f), 30.0f); }
+/* the vector versions of expf and tanhf in glibc's libmvec, declared so that the loops vectorise
+ * without -ffast-math; seqarena.kernels retries without them where the C library lacks them */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(SEQARENA_NO_LIBMVEC)
+__attribute__((simd("notinbranch"))) float expf(float);
+__attribute__((simd("notinbranch"))) float tanhf(float);
+#endif
+
+/* clamped where sigmoid and tanh are saturated anyway (|x| > 30); a NaN compares false and passes */
+static inline float clampf(float x) { return x < -30.0f ? -30.0f : (x > 30.0f ? 30.0f : x); }
 static inline float sigm(float x) { return 1.0f / (1.0f + expf(-clampf(x))); }
 static inline float tanh_(float x) { return tanhf(clampf(x)); }
 

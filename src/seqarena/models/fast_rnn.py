@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 from seqarena import kernels
 
@@ -52,6 +53,7 @@ class _GRUFunction(torch.autograd.Function):
         return hs[1:].clone(), hs[T].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, d_out, d_hT):  # d_out (T, B, H), d_hT (B, H)
         lib = kernels.load()
         x, hs, rz, n, ghn, w_ih, w_hh = ctx.saved_tensors
@@ -87,6 +89,8 @@ def _fast_path(layer: nn.RNNBase, input) -> bool:
         and not layer.bidirectional
         and layer.bias
         and getattr(layer, "proj_size", 0) == 0
+        and not torch.is_autocast_enabled("cpu")
+        and all(p.dtype == torch.float32 for p in layer.parameters())
         and kernels.load() is not None
     )
 
@@ -97,8 +101,10 @@ class FastGRU(nn.GRU):
     def forward(self, input, hx=None):  # nn.GRU's signature
         if not _fast_path(self, input):
             return super().forward(input, hx)
+        if hx is not None:
+            self.check_forward_args(input, hx, None)  # nn.GRU's own shape checks
         x = (input.transpose(0, 1) if self.batch_first else input).contiguous()  # (T, B, I)
-        h0 = x.new_zeros(x.shape[1], self.hidden_size) if hx is None else hx[0].contiguous()
+        h0 = x.new_zeros(x.shape[1], self.hidden_size) if hx is None else hx[0].to(x.dtype).contiguous()
         out, h_last = _GRUFunction.apply(x, h0, self.weight_ih_l0, self.weight_hh_l0,
                                          self.bias_ih_l0, self.bias_hh_l0)
         return (out.transpose(0, 1) if self.batch_first else out), h_last.unsqueeze(0)

@@ -60,11 +60,12 @@ class Dropout(nn.Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = self.p
-        if not (self.training and 0.0 < p < 1.0 and x.device.type == "cpu" and not self.inplace
-                and kernels.enabled()):
+        threshold = round(p * 65536) - 32768  # keep where 16 random bits >= threshold
+        if not (self.training and 0 < p and -32768 < threshold < 32767 and x.device.type == "cpu"
+                and not self.inplace and kernels.enabled()):
             return super().forward(x)
         n = x.numel()
         bits = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-(2**63), None)
         bits = bits.view(torch.int16)[:n].view(x.shape)  # uniform on [-32768, 32767]
-        keep = bits >= round(p * 65536) - 32768
+        keep = bits >= threshold
         return x * keep * (1.0 / (1.0 - p))

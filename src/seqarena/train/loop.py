@@ -85,10 +85,21 @@ def fit(
     """Train `model` in place. Each epoch: one shuffled, length-bucketed pass over `train`, then
     evaluation on dev and test (timed apart from training). With `dev`, the weights of the best dev
     epoch are restored at the end and `cfg.patience` may stop training early."""
+    # Adadelta without decay or clipping: embeddings give sparse row gradients (LazyAdadelta), for
+    # the duration of this call only
+    switched = use_sparse_embeddings(model) if lazy_adadelta_applies(cfg) else []
+    try:
+        return _fit(model, train, test, dev, cfg, device, seed, on_epoch)
+    finally:
+        for m in switched:
+            m.sparse = False
+
+
+def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, cfg: TrainConfig,
+         device: torch.device, seed: int, on_epoch: Callable[[dict], None] | None) -> FitResult:
     g = seed_everything(seed)
     model.to(device)
     train, test, dev = (s.to(device) if s is not None else None for s in (train, test, dev))
-    switched = use_sparse_embeddings(model) if lazy_adadelta_applies(cfg) else []  # undone at the end
     opt = make_optimizer(model.parameters(), cfg)
     train_clock, eval_clock = Stopwatch(device), Stopwatch(device)
     result = FitResult()
@@ -141,7 +152,5 @@ def fit(
         result.selected_epoch = best_epoch
     result.train_time_s = train_clock.seconds
     result.eval_time_s = eval_clock.seconds
-    for m in switched:
-        m.sparse = False
     model.eval()
     return result
