@@ -74,6 +74,18 @@ def _cpu_fingerprint() -> str:
         return platform.processor()
 
 
+def _compile(cc: str, out: str) -> None:
+    """Build with libmvec's vector expf/tanhf; where that fails, once more with the scalar ones."""
+    for extra in ([], FALLBACK):
+        try:
+            subprocess.run([cc, *FLAGS, *extra, "-o", out, str(SOURCE), "-lm"], check=True,
+                           capture_output=True, timeout=120)
+            return
+        except subprocess.CalledProcessError:
+            if extra is FALLBACK:
+                raise
+
+
 @lru_cache(maxsize=1)
 def load() -> ctypes.CDLL | None:
     if os.environ.get("SEQARENA_KERNELS", "1") == "0":
@@ -91,12 +103,7 @@ def load() -> ctypes.CDLL | None:
             fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
             os.close(fd)
             try:
-                try:
-                    subprocess.run([cc, *FLAGS, "-o", tmp, str(SOURCE), "-lm"], check=True,
-                                   capture_output=True, timeout=120)
-                except subprocess.CalledProcessError:
-                    subprocess.run([cc, *FLAGS, *FALLBACK, "-o", tmp, str(SOURCE), "-lm"], check=True,
-                                   capture_output=True, timeout=120)
+                _compile(cc, tmp)
                 os.replace(tmp, target)
             finally:
                 if os.path.exists(tmp):
