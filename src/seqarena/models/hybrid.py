@@ -51,12 +51,9 @@ class _SameConvReLU(torch.autograd.Function):
                     d_x[:, lo + j - pad : hi + j - pad] += r[:, lo:hi, j]
         if ctx.needs_input_grad[1]:
             d_w = x.new_empty(F_, E, k)
+            xp = torch.nn.functional.pad(x, (0, 0, pad, k - 1 - pad))  # xp[t + j] = x[t + j - pad]
             for j in range(k):
-                shifted = torch.zeros_like(x)  # shifted[t] = x[t + j - pad]
-                lo, hi = max(0, pad - j), min(T, T + pad - j)
-                if lo < hi:
-                    shifted[:, lo:hi] = x[:, lo + j - pad : hi + j - pad]
-                d_w[:, :, j] = dy2.t() @ shifted.view(B * T, E)
+                d_w[:, :, j] = dy2.t() @ xp[:, j : j + T].reshape(B * T, E)
         return d_x, d_w, dy2.sum(0)
 
 
