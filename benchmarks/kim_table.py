@@ -1,6 +1,7 @@
 """The kim-preset table: test accuracy (%) of every model on MR, SST-2 and Subj, from one or more run
 directories written by `seqarena compare --preset kim --out DIR` (rows of later directories add to
-earlier ones; a cell present in several is counted once). Pass only kim-preset runs: rows are grouped
+earlier ones; a cell present in several is counted once, from the last directory that has it, so a
+re-run of some cells in a new directory replaces them). Pass only kim-preset runs: rows are grouped
 by dataset and model, whatever their training settings.
 
 For each dataset and model it prints the mean over the folds present with their count, and, for MR
@@ -30,7 +31,7 @@ def main() -> int:
     for d in args.runs:
         for r in load_run(d).rows:
             if r.get("test_acc") is not None and r.get("dataset") in DATASETS:
-                cells.setdefault(r["cell_id"], r)
+                cells[r["cell_id"]] = r
     if not cells:
         print(f"no kim results in {', '.join(map(str, args.runs))}", file=sys.stderr)
         return 2

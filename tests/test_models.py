@@ -5,6 +5,7 @@ import torch
 
 from seqarena.errors import InputError
 from seqarena.models import FAMILIES, MODELS, count_params, create_model, list_models, model_hparams
+from seqarena.models.layers import zero_unknown_row
 
 CLASSIFIERS = list_models("classify")
 V, C = 60, 3
@@ -81,6 +82,23 @@ def test_same_seed_same_model(name):
     torch.testing.assert_close(outs[0], outs[1], atol=0, rtol=0)
     torch.manual_seed(4)
     assert not torch.equal(create_model(name, "classify", V, C).eval()(x, L), outs[0])
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_zero_unknown_row_zeroes_only_the_unknown_token(name):
+    torch.manual_seed(0)
+    m = create_model(name, "classify", V, C)
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    zero_unknown_row(m)
+    tables = [k for k, v in m.named_modules() if isinstance(v, torch.nn.Embedding)]
+    assert tables, "every classifier has a token table"
+    for k, v in m.state_dict().items():
+        if k.removesuffix(".weight") in tables:
+            assert before[k][1].abs().sum() > 0 and torch.equal(v[1], torch.zeros_like(v[1]))
+            torch.testing.assert_close(v[2:], before[k][2:], atol=0, rtol=0)
+            torch.testing.assert_close(v[0], before[k][0], atol=0, rtol=0)
+        else:
+            torch.testing.assert_close(v, before[k], atol=0, rtol=0)
 
 
 def test_seed_parameter_counts():

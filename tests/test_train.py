@@ -8,15 +8,16 @@ from seqarena.data.synthetic import BigramTaskConfig, make_bigram_task
 from seqarena.errors import InputError
 from seqarena.models import create_model
 from seqarena.train import evaluate, fit
+from seqarena.train.loop import head_norm_limit
 from seqarena.train.metrics import macro_f1
 
 TASK = BigramTaskConfig(vocab_size=300, n_train=512, n_test=256, max_len=20, min_len=8, noise_low=120)
 
 
-def run(name="bow", seed=0, **cfg):
+def run(name="bow", seed=0, hparams=None, **cfg):
     train, test = make_bigram_task(TASK)
     torch.manual_seed(seed)
-    m = create_model(name, "classify", TASK.vocab_size, 2)
+    m = create_model(name, "classify", TASK.vocab_size, 2, **(hparams or {}))
     return m, fit(m, train, test=test, cfg=TrainConfig(**{"epochs": 3, **cfg}), seed=seed)
 
 
@@ -58,9 +59,17 @@ def test_patience_stops_early():
     assert res.stopped_early and len(res.history) < 30
 
 
-def test_max_norm_bounds_output_rows():
-    m, _ = run("bow", optimizer="adadelta", lr=1.0, max_norm=0.5)
-    assert float(m.head.weight.detach().norm(dim=1).max()) <= 0.5 + 1e-5
+def test_max_norm_bounds_output_rows_in_kims_convention():
+    """Kim's s bounds the weights of non-inverted dropout; PyTorch's dropout is inverted, so the stored
+    rows are held to s (1 - p). The bound binds (the unconstrained run grows past it)."""
+    m, _ = run("bow", hparams={"dropout": 0.5}, optimizer="adadelta", lr=1.0, max_norm=0.5)
+    p = m.drop.p
+    norms = m.head.weight.detach().norm(dim=1)
+    assert 0 < p < 1 and float(norms.max()) <= 0.5 * (1 - p) + 1e-5
+    assert float(norms.max()) >= 0.5 * (1 - p) - 1e-3  # the constraint was active
+    free, _ = run("bow", hparams={"dropout": 0.5}, optimizer="adadelta", lr=1.0)
+    assert float(free.head.weight.detach().norm(dim=1).max()) > 0.5
+    assert head_norm_limit(torch.nn.Linear(2, 2), 3.0) == 3.0  # no dropout before the head: s itself
 
 
 def test_bad_train_config():

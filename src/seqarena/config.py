@@ -22,7 +22,10 @@ class TrainConfig:
     lr: float = 1e-3  # Adadelta's lr is its scale (Kim: 1.0)
     weight_decay: float = 0.0
     rho: float = 0.95  # Adadelta's decay (Kim 2014)
-    max_norm: float | None = None  # max L2 norm of each row of the output layer's weight (Kim: 3)
+    # Kim's max-norm s (3) on each class's output weight vector, in Kim's convention (dropout without
+    # rescaling): with inverted dropout p before the head the stored rows are kept <= s (1 - p);
+    # see train.loop.head_norm_limit
+    max_norm: float | None = None
     grad_clip: float | None = None  # max global grad norm
     patience: int | None = None  # early stop after this many epochs without dev improvement
     eval_batch_size: int = 256  # length-bucketed like training: measured faster than one 1024 batch

@@ -21,6 +21,7 @@ from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
 from seqarena.models import count_params, create_model, list_models
+from seqarena.models.layers import zero_unknown_row
 from seqarena.runtime import environment, resolve_device, set_threads
 from seqarena.train import evaluate, fit
 from seqarena.train.checkpoint import save_checkpoint
@@ -100,6 +101,8 @@ def train(
     cfg = TrainConfig(epochs=epochs)
     torch.manual_seed(seed)  # the same seed gives the same initial weights
     net = create_model(model, "classify", data.vocab_size, data.num_classes)
+    if data.vocab is not None:
+        zero_unknown_row(net)  # out-of-vocabulary words at predict time read as padding, not noise
     with progress_bar() as bar:
         task = bar.add_task(f"{model} on {data.name}", total=epochs)
         res = fit(net, data.train, test=data.test, dev=data.dev, cfg=cfg, device=dev, seed=seed,

@@ -17,6 +17,7 @@ import torch
 from seqarena.config import ModelConfig, TrainConfig, config_hash
 from seqarena.data import Dataset, load_dataset
 from seqarena.models import count_params, create_model, list_models
+from seqarena.models.layers import zero_unknown_row
 from seqarena.models.sparse import SPARSE_MODELS, create_sparse_model, ids_to_texts
 from seqarena.run.protocol import Protocol, Splits, assign_folds, cv_pool, fold_digest, resolve_splits
 from seqarena.runtime import environment, resolve_device
@@ -37,6 +38,13 @@ def is_sparse(name: str) -> bool:
     return name in SPARSE_MODELS
 
 
+# Part of a torch cell's config hash; bumped when the code changes what a cell computes for the same
+# configuration, so that a results database never serves rows made by older code as current ones.
+# 2: the <unk> row starts at zero (models.layers.zero_unknown_row); max_norm in Kim's convention
+# (train.loop.head_norm_limit)
+TORCH_CELL_VERSION = 2
+
+
 @dataclass(frozen=True)
 class Cell:
     dataset: str
@@ -50,7 +58,7 @@ class Cell:
     @property
     def config_hash(self) -> str:
         # the sparse baselines read no training field: changing epochs must not re-run them
-        train = () if is_sparse(self.model.name) else (self.train,)
+        train = () if is_sparse(self.model.name) else (self.train, {"torch_cell_version": TORCH_CELL_VERSION})
         return config_hash(self.dataset, self.model, self.protocol, *train)
 
     @property
@@ -115,6 +123,8 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
     model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
     if cell.train.embed_init is not None:
         redraw_embeddings(model, cell.train.embed_init)
+    if data.vocab is not None:
+        zero_unknown_row(model)
     res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=dev, seed=cell.seed,
               on_epoch=on_epoch)
     # fit evaluated the test split after every epoch and restored the selected epoch's weights: its

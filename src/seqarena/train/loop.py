@@ -95,6 +95,21 @@ def fit(
             m.sparse = False
 
 
+def head_norm_limit(model: nn.Module, max_norm: float | None) -> float | None:
+    """The bound on each row of `model.head.weight` that `max_norm` means. `max_norm` is Kim's s, which
+    bounds the weights as Hinton et al. (2012) and Kim's code train them: dropout drops without
+    rescaling and the test pass scales the weights by 1 - p. PyTorch's dropout is inverted (it scales
+    the kept inputs by 1 / (1 - p) during training and leaves test alone), so the stored weight is
+    (1 - p) times Kim's and the same constraint is a norm of s (1 - p) on it: 1.5 for Kim's s = 3 with
+    dropout 0.5. Bounding the stored weight by s itself would allow twice Kim's norm. Every classifier
+    computes `head(drop(features))`; p is `model.drop.p` (0 without such a layer)."""
+    if max_norm is None:
+        return None
+    drop = getattr(model, "drop", None)
+    p = float(drop.p) if isinstance(drop, nn.Dropout) else 0.0
+    return max_norm * (1.0 - p)
+
+
 def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, cfg: TrainConfig,
          device: torch.device, seed: int, on_epoch: Callable[[dict], None] | None) -> FitResult:
     g = seed_everything(seed)
@@ -104,6 +119,7 @@ def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, 
     train_clock, eval_clock = Stopwatch(device), Stopwatch(device)
     result = FitResult()
     best_dev, best_state, since_best = -1.0, None, 0
+    norm_limit = head_norm_limit(model, cfg.max_norm)
 
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -118,9 +134,9 @@ def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, 
                 if cfg.grad_clip:
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 opt.step()
-                if cfg.max_norm is not None:
+                if norm_limit is not None:
                     with torch.no_grad():  # Kim 2014: rescale each class's weight vector to norm <= s
-                        model.head.weight.copy_(torch.renorm(model.head.weight, 2, 0, cfg.max_norm))
+                        model.head.weight.copy_(torch.renorm(model.head.weight, 2, 0, norm_limit))
                 loss_sum += loss.detach() * len(y)
                 correct += (logits.argmax(-1) == y).sum()
         row = {"epoch": epoch, "train_loss": float(loss_sum) / len(train), "train_acc": int(correct) / len(train)}
