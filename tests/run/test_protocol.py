@@ -65,3 +65,16 @@ def test_a_dataset_without_test_split_needs_cv():
     with pytest.raises(InputError, match="no test split"):
         Protocol("given").resolve(data)
     assert Protocol("auto").resolve(data).kind == "cv"
+
+
+def test_torch_cell_hash_carries_the_code_version_and_sparse_ones_do_not(monkeypatch):
+    """Rows computed by older code for the same configuration must not be served as current."""
+    from seqarena.config import ModelConfig, TrainConfig
+    from seqarena.run import cells
+
+    torch_cell = cells.Cell("mr", ModelConfig("textcnn"), TrainConfig(epochs=3))
+    sparse_cell = cells.Cell("mr", ModelConfig("nbsvm"), TrainConfig(epochs=3))
+    before = torch_cell.config_hash, sparse_cell.config_hash
+    monkeypatch.setattr(cells, "TORCH_CELL_VERSION", cells.TORCH_CELL_VERSION + 1)
+    assert torch_cell.config_hash != before[0]
+    assert sparse_cell.config_hash == before[1]
