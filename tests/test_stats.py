@@ -30,3 +30,33 @@ def test_aggregate_and_best_vs_rest():
     assert agg[0]["test_acc"] == pytest.approx(0.915)
     res = best_vs_rest(rows)
     assert res["d"]["best"] == "a" and set(res["d"]["tests"]) == {"b"}
+
+
+def test_per_class_metrics_on_a_fixed_prediction():
+    from seqarena.train.metrics import per_class
+
+    gold = [0, 0, 0, 1, 1, 2]
+    pred = [0, 0, 1, 1, 2, 2]
+    r = per_class(pred, gold, ["a", "b", "c", "never"])
+    a, b, c, never = r["per_class"]
+    # a: tp 2, fp 0, fn 1; b: tp 1, fp 1, fn 1; c: tp 1, fp 1, fn 0; never: no support, never predicted
+    assert (a["precision"], a["recall"], a["support"]) == (1.0, 2 / 3, 3)
+    assert abs(a["f1"] - 0.8) < 1e-12 and b["f1"] == 0.5 and abs(c["f1"] - 2 / 3) < 1e-12
+    assert never == {"label": "never", "precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert r["confusion"] == [[2, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0], [0, 0, 0, 0]]
+
+
+def test_per_class_summary_averages_scores_and_counts_support_per_seed():
+    import json
+
+    from seqarena.run.stats import per_class_summary
+
+    def row(seed, fold, f1, support):
+        pc = [{"label": "x", "precision": f1, "recall": f1, "f1": f1, "support": support}]
+        return {"dataset": "d", "model": "m", "seed": seed, "fold": fold, "per_class": json.dumps(pc),
+                "confusion": json.dumps([[support]])}
+
+    s = per_class_summary([row(0, 0, 0.5, 10), row(0, 1, 1.0, 12), row(1, 0, 0.5, 10), row(1, 1, 1.0, 12)])
+    (c,) = s[("d", "m")]["per_class"]
+    assert c["f1"] == 0.75 and c["support"] == 22 and s[("d", "m")]["confusion"] == [[44]]
+    assert per_class_summary([{"dataset": "d", "model": "m"}]) == {}

@@ -38,11 +38,11 @@ def test_list_reports_presence_sizes_and_protocol(tmp_path, monkeypatch, capsys)
 
 
 def test_a_broken_dataset_is_reported_not_fatal(tmp_path, capsys):
-    fake_sst2(tmp_path, train="1 good film\n\n0 bad\n")
+    fake_sst2(tmp_path, train="1 good film\n0\n0 bad\n")
     code, out, _ = run(["data", "list", "--json", "--data-dir", tmp_path], capsys)
     assert code == 0
     rows = {r["name"]: r for r in json.loads(out)}
-    assert "stsa.binary.train:2: empty line" in rows["sst2"]["error"]
+    assert "stsa.binary.train:2: no text after the label" in rows["sst2"]["error"]
     assert rows["seed-bigram"]["train"] == 4000
     code, out, _ = run(["data", "list", "--data-dir", tmp_path], capsys)
-    assert code == 0 and "empty line" in out
+    assert code == 0 and "no text after the label" in out

@@ -93,7 +93,7 @@ def test_pickled_object_in_a_checkpoint_is_refused_not_run(tmp_path, capsys):
     assert marker.read_text() == "ran"
 
 
-@pytest.mark.parametrize("case", ["missing-column", "empty-line", "label-only-in-test", "single-class",
+@pytest.mark.parametrize("case", ["missing-column", "label-missing", "label-only-in-test", "single-class",
                                   "undecodable", "unknown-format", "unknown-tokenizer", "unknown-dataset",
                                   "dataset-and-files", "no-texts"])
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
@@ -103,9 +103,9 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     bad = tmp_path / "bad.txt"
     if case == "missing-column":
         args, expect = base + ["--train", files["train"], "--format", "jsonl"], "train.jsonl:1: no key 'text'"
-    elif case == "empty-line":
-        bad.write_text("1 fine\n0 also fine\n\n1 after\n")
-        args, expect = base + ["--train", bad, "--format", "label-text"], "bad.txt:3: empty line"
+    elif case == "label-missing":
+        bad.write_text("1 fine\n0 also fine\n\n1\n")
+        args, expect = base + ["--train", bad, "--format", "label-text"], "bad.txt:4: no text after the label"
     elif case == "label-only-in-test":
         files["test"].write_text(files["test"].read_text() + json.dumps({"sentence": "meh", "y": "mixed"}) + "\n")
         args = base + ["--train", files["train"], "--test", files["test"]] + jsonl

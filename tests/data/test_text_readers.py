@@ -89,7 +89,6 @@ def test_bytes_valid_in_neither_encoding(tmp_path):
 
 
 @pytest.mark.parametrize("fmt,content,message", [
-    ("label-text", "1 a\n\n0 b\n", r":2: empty line"),
     ("label-text", "1 a\n0\n", r":2: no text after the label"),
     ("fasttext", "__label__a x\nb y\n", r":2: line does not start with '__label__"),
     ("fasttext", "__label__a __label__b x\n", r":1: 2 labels"),
@@ -98,7 +97,6 @@ def test_bytes_valid_in_neither_encoding(tmp_path):
     ("jsonl", '{"text": "", "label": 1}\n', r":1: empty text"),
     ("csv", "text,label\na,1\nb\n", r":3: 1 fields, the header has 2"),
     ("csv", "body,label\na,1\n", r":1: no column 'text'; columns are \['body', 'label'\]"),
-    ("csv", "text,label\na,1\n\nb,0\n", r":3: empty line"),
     ("csv", "", r":1: no header row"),
 ])
 def test_bad_input_names_file_and_line(tmp_path, fmt, content, message):
@@ -118,3 +116,60 @@ def test_unknown_format_and_missing_file(tmp_path):
 def test_read_lines_for_prediction_files(tmp_path):
     p = write(tmp_path / "t.txt", "first text\nsecond\n")
     assert read_lines(p) == [(1, "first text"), (2, "second")]
+
+
+@pytest.mark.parametrize("fmt,content", [
+    ("label-text", "1 a\n\n0 b\n  \n"), ("csv", "text,label\na,1\n\nb,0\n,\n"),
+    ("jsonl", '{"text": "a", "label": 1}\n\n{"text": "b", "label": 0}\n\n'),
+    ("fasttext", "__label__1 a\n\n__label__0 b\n\n"), ("tsv", "text\tlabel\na\t1\n\nb\t0\n\t\n"),
+])
+def test_blank_lines_are_skipped_with_one_warning_per_file(tmp_path, fmt, content):
+    p = write(tmp_path / "in.data", content)
+    with pytest.warns(UserWarning, match=r"in\.data: 2 blank lines skipped") as rec:
+        assert pairs(read_examples(p, fmt)) == [("a", "1"), ("b", "0")]
+    assert len([w for w in rec.list if "blank" in str(w.message)]) == 1
+
+
+def test_long_fields_deep_json_and_huge_numbers_are_input_errors_or_read(tmp_path):
+    long = "w " * 100_000  # 200,000 characters: over the csv module's default field limit
+    p = write(tmp_path / "long.csv", f'text,label\n"{long}",a\nshort,b\n')
+    assert len(read_examples(p, "csv")[0].text) == len(long.strip())
+    deep = write(tmp_path / "deep.jsonl", '{"text": ' + "[" * 100_000 + "]" * 100_000 + ', "label": 1}\n')
+    with pytest.raises(InputError, match=r"deep\.jsonl:1:"):
+        read_examples(deep, "jsonl")
+    huge = write(tmp_path / "huge.jsonl", '{"text": "a", "label": ' + "9" * 5000 + "}\n")
+    with pytest.raises(InputError, match=r"huge\.jsonl:1:"):
+        read_examples(huge, "jsonl")
+    nul = write(tmp_path / "nul.csv", "text,label\na\x00b,1\n")
+    try:
+        read_examples(nul, "csv")
+    except InputError as e:
+        assert "nul.csv" in str(e)
+
+
+def test_numeric_labels_as_floats_and_words(tmp_path):
+    lines = [{"text": "a", "label": 1.0}, {"text": "b", "label": "pos"}, {"text": "c", "label": 2}]
+    p = write(tmp_path / "a.jsonl", "\n".join(json.dumps(o) for o in lines) + "\n")
+    assert [e.label for e in read_examples(p, "jsonl")] == ["1", "pos", "2"]
+    bad = write(tmp_path / "b.jsonl", json.dumps({"text": "a", "label": 1.5}) + "\n")
+    with pytest.raises(InputError, match=r"b\.jsonl:1: empty or non-scalar label"):
+        read_examples(bad, "jsonl")
+
+
+@pytest.mark.parametrize("name,fmt", [("a.csv", "csv"), ("a.TSV", "tsv"), ("a.jsonl", "jsonl"), ("a.ndjson", "jsonl")])
+def test_format_inferred_from_the_extension(tmp_path, name, fmt):
+    from seqarena.data.text import infer_format
+
+    assert infer_format([write(tmp_path / name, "x")]) == fmt
+
+
+def test_format_inference_refuses_ambiguity(tmp_path):
+    from seqarena.data.text import infer_format
+
+    d = tmp_path / "classes"
+    d.mkdir()
+    assert infer_format([d]) == "per-class"
+    with pytest.raises(InputError, match=r"a\.txt: cannot tell the format .*'\.txt'; give --format, one of"):
+        infer_format([write(tmp_path / "a.txt", "x")])
+    with pytest.raises(InputError, match=r"several formats"):
+        infer_format([write(tmp_path / "b.csv", "x"), write(tmp_path / "c.tsv", "x")])

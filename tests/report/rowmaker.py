@@ -45,6 +45,7 @@ def make_rows(spec: dict[str, dict], dataset: str = "toy", seeds: int = 3, epoch
                     "latency_ms": s.get("latency_ms", 1.0),
                     "throughput": 1000.0 / s.get("latency_ms", 1.0),
                     "history": json.dumps(hist),
+                    **_per_class(acc),
                     "torch_version": "2.13.0+cpu",
                     "device": "cpu",
                     "threads": 1,
@@ -52,6 +53,14 @@ def make_rows(spec: dict[str, dict], dataset: str = "toy", seeds: int = 3, epoch
                 }
             )
     return rows
+
+
+def _per_class(acc: float, n: int = 100) -> dict:
+    """Per-class fields of a two-class test set of n rows per class with accuracy `acc` on each."""
+    right = round(acc * n)
+    pc = [{"label": lab, "precision": acc, "recall": acc, "f1": acc, "support": n} for lab in ("neg", "pos")]
+    return {"labels": json.dumps(["neg", "pos"]), "per_class": json.dumps(pc),
+            "confusion": json.dumps([[right, n - right], [n - right, right]])}
 
 
 TOY = {  # textcnn: most accurate; bow: cheapest, clearly worse; gru: close to textcnn, slower

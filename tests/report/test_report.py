@@ -18,6 +18,7 @@ from seqarena.run.store import ResultsStore
 SECTIONS = (
     "overview",
     "results",
+    "per-class",
     "learning-curves",
     "accuracy-cost",
     "scaling",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+import warnings
+from contextlib import contextmanager
+from typing import Iterator, NoReturn
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -44,3 +46,14 @@ def progress_bar(transient: bool = False) -> Progress:
         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
         console=err_console, transient=transient,
     )
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show warnings raised inside (e.g. a file read as cp1252, blank lines skipped) as one stderr line
+    each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        err_console.print(f"seqarena: warning: {w.message}", soft_wrap=True, highlight=False, markup=False)

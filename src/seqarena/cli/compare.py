@@ -1,23 +1,29 @@
 """`seqarena compare`: train several models under one protocol and print one table per dataset.
 
 A spec (`--preset NAME`, default `seed`, or `--config FILE`) gives datasets x models x seeds x
-overrides; flags override the spec. With `--out DIR` every cell is a row in DIR/results.sqlite as it
-finishes, and running the same command again skips the finished cells."""
+overrides; flags override the spec. `--train FILE...` compares on the user's own files. With
+`--out DIR` every cell is a row in DIR/results.sqlite as it finishes, and running the same command
+again skips the finished cells."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import List, Optional
 
 import typer
 
-from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar
-from seqarena.cli.compare_output import clean, render_tables, summary
+from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar, warnings_as_lines
+from seqarena.cli.compare_output import METRICS, clean, render_per_class, render_tables, summary
 from seqarena.data import DATASETS
+from seqarena.data.files import file_source
+from seqarena.data.inspect import inspect_dataset, summary_line
+from seqarena.data.text import FORMATS
+from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
 from seqarena.report import write_report
 from seqarena.run import Cell, ResultsStore, run_cells
-from seqarena.run.cells import classifier_names, fold_assignment, is_sparse
+from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS, Event
 from seqarena.run.protocol import PROTOCOLS, fold_digest
 from seqarena.run.spec import Spec, expand, load_preset, load_spec, preset_names, with_overrides
@@ -43,12 +49,31 @@ def compare(
     out: Path | None = typer.Option(None, "--out", help="Directory for results.sqlite (resumable) and results.json."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Where the datasets live [default: $SEQARENA_DATA or ../shared/data]."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as a JSON list of rows on stdout, nothing else."),
+    train_files: Optional[List[Path]] = typer.Option(
+        None, "--train", help="Your training file(s): repeat the flag for several; a directory = one file per class."),
+    dev_files: Optional[List[Path]] = typer.Option(None, "--dev", help="Your dev file(s): select epochs."),
+    test_files: Optional[List[Path]] = typer.Option(
+        None, "--test", help="Your test file(s) [default: none, k-fold CV over --train]."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", help=f"Format of the files: {', '.join(FORMATS)} [default: from the extension]."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="csv/tsv column or jsonl key of the text [default: text]."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="csv/tsv column or jsonl key of the label [default: label]."),
+    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"{', '.join(TOKENIZERS)} [default: kim]."),
+    min_freq: Optional[int] = typer.Option(None, "--min-freq", help="Words seen fewer times in train are <unk> [default: 1]."),
+    max_vocab: Optional[int] = typer.Option(None, "--max-vocab", help="At most this many ids (pad, unk included)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
+    metric: str = typer.Option("accuracy", "--metric", help="Ranking metric: accuracy or macro_f1 (for imbalanced classes)."),
+    per_class: bool = typer.Option(False, "--per-class", help="Also print per-class precision, recall, F1 for each model."),
 ) -> None:
     """Train each model on the same data with the same protocol and print one comparison table.
 
     With no arguments: seed 000's experiment (`--preset seed`: synthetic signal-bigram task, Adam 1e-3,
     batch 64, 10 epochs) for gru, bilstm, textcnn, cnn_rnn, transformer and bow. `--preset kim` runs
-    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model."""
+    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model.
+
+    Your own data: `seqarena compare --train reviews.csv --text-column body --label-column stars
+    --models textcnn,gru,bilstm,nbsvm --seeds 3 --out runs/reviews` (without --test: 10-fold CV;
+    with --test: that split, a dev set carved from train where the preset selects epochs on dev)."""
     for flag, value in (("--epochs", epochs), ("--seeds", seeds), ("--jobs", jobs), ("--threads", threads)):
         check_min(flag, value)
     check_min("--folds", folds, 2)
@@ -56,10 +81,25 @@ def compare(
         parse_list(executor, "--executor", list(EXECUTORS))
     if protocol is not None and protocol not in PROTOCOLS:
         parse_list(protocol, "--protocol", list(PROTOCOLS))
-    spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds)
-    subset = _fold_subset(fold_subset)
+    if metric not in METRICS:
+        parse_list(metric, "--metric", list(METRICS))
+    readers = {"--dev": dev_files, "--test": test_files, "--format": fmt, "--text-column": text_column,
+               "--label-column": label_column, "--tokenizer": tokenizer, "--min-freq": min_freq,
+               "--max-vocab": max_vocab, "--name": name}
+    if not train_files:
+        given = [f for f, v in readers.items() if v]
+        if given:
+            raise InputError(f"{given[0]}: goes with --train FILE (your own data); named datasets use --dataset")
     ddir = str(data_dir) if data_dir else None
-    cells = expand(spec, ddir, subset)
+    with warnings_as_lines():
+        files = None
+        if train_files:
+            files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
+                                tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
+        spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds, files)
+        subset = _fold_subset(fold_subset)
+        cells = expand(spec, ddir, subset)
+
     if (folds is not None or subset is not None) and all(c.fold is None for c in cells):
         raise InputError("--folds/--fold-subset: no dataset here is evaluated by cross-validation "
                          f"({', '.join(spec.datasets)}: evaluated on the given test split); add --protocol cv")
@@ -71,6 +111,11 @@ def compare(
     todo = list(cells)
     if store is not None:
         todo = _prepare_store(store, spec, cells, ddir)
+    if not as_json:  # a one-line look at each text dataset before the work starts
+        for ds in spec.datasets:
+            data = dataset(spec.ref(ds), ddir)
+            if data.vocab is not None:
+                err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
     rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store)
 
     failed = [(c, r) for c, r in zip(todo, rows) if r is None]
@@ -80,15 +125,18 @@ def compare(
         store.close()
     order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
     rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
-    table, tests = summary(rows)
+    table, tests = summary(rows, METRICS[metric])
     if out is not None:
         save_results(out, rows, table, tests)
         err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:
-        for t in render_tables(table, cells, spec, str(dev)):
+        for t in render_tables(table, cells, spec, str(dev), METRICS[metric]):
             out_console.print(t)
+        if per_class:
+            for t in render_per_class(rows):
+                out_console.print(t)
         if out is not None:
             err_console.print(f"results written to {out}/results.json and {out}/results.sqlite")
     if failed:
@@ -98,7 +146,7 @@ def compare(
 
 
 def _spec(config: Path | None, preset: str | None, models: str | None, datasets: str | None,
-          epochs: int | None, seeds: int | None, protocol: str | None, folds: int | None) -> Spec:
+          epochs: int | None, seeds: int | None, protocol: str | None, folds: int | None, files=None) -> Spec:
     if config is not None and preset is not None:
         raise InputError("--config and --preset: give one of them")
     if preset is not None and preset not in preset_names():
@@ -109,6 +157,11 @@ def _spec(config: Path | None, preset: str | None, models: str | None, datasets:
         names = parse_list(models, "--models", classifier_names() + ["all"])
         names = classifier_names() if "all" in names else names
     ds = parse_list(datasets, "--dataset", sorted(DATASETS)) if datasets is not None else None
+    if ds is not None:  # the spec's file datasets are replaced too
+        spec = with_overrides(spec, files={k: v for k, v in spec.files.items() if k in ds})
+    if files is not None:  # --train: the file dataset replaces the spec's datasets (beside any --dataset)
+        ds = [*(ds or []), files.name]
+        spec = with_overrides(spec, files={**spec.files, files.name: files})
     spec = with_overrides(
         spec, datasets=tuple(ds) if ds else None, models=tuple(names) if names else None,
         seeds=tuple(range(seeds)) if seeds is not None else None,
@@ -131,10 +184,12 @@ def _fold_subset(value: str | None) -> tuple[int, ...] | None:
 
 def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir: str | None) -> list[Cell]:
     """Record the spec and the fold assignments; return the cells not yet done."""
+    for name, src in spec.files.items():  # an edited file under the same name is refused, not mixed in
+        store.record_dataset(name, src.digest, src.to_dict())
     store.record_experiment(spec.name, spec.to_dict())
-    for c in {(c.dataset, c.protocol.folds, c.protocol.split_seed) for c in cells if c.fold is not None}:
-        folds = fold_assignment(c[0], data_dir, c[1], c[2])
-        store.record_folds(c[0], c[1], c[2], folds, fold_digest(folds))
+    for c in {(c.dataset, c.data_ref, c.protocol.folds, c.protocol.split_seed) for c in cells if c.fold is not None}:
+        folds = fold_assignment(c[1], data_dir, c[2], c[3])
+        store.record_folds(c[0], c[2], c[3], folds, fold_digest(folds))
     status = store.statuses()
     todo = [c for c in cells if status.get(c.cell_id) != "done"]
     stale = sum(status.get(c.cell_id) == "running" for c in cells)

@@ -9,16 +9,18 @@ from rich.table import Table
 
 from seqarena.run.cells import Cell
 from seqarena.run.spec import Spec
-from seqarena.run.stats import aggregate, best_vs_rest
+from seqarena.run.stats import aggregate, best_vs_rest, per_class_summary
 
+# --metric value -> the row column it ranks by
+METRICS = {"accuracy": "test_acc", "macro_f1": "macro_f1"}
 METRIC = "test_acc"
 
 
-def summary(rows: list[dict]) -> tuple[list[dict], dict]:
+def summary(rows: list[dict], metric: str = METRIC) -> tuple[list[dict], dict]:
     """(one row per dataset x model with mean/std/CI and the paired test against the dataset's best
-    model, the best_vs_rest result). The paired test pairs rows with the same fold and seed."""
+    model by `metric`, the best_vs_rest result). The paired test pairs rows with the same fold and seed."""
     table = aggregate(rows)
-    tests = best_vs_rest(rows, METRIC)
+    tests = best_vs_rest(rows, metric)
     for r in table:
         t = tests.get(r["dataset"], {})
         r["best"] = t.get("best") == r["model"]
@@ -26,6 +28,7 @@ def summary(rows: list[dict]) -> tuple[list[dict], dict]:
         r["vs_best_diff"] = vs["mean_diff"] if vs else None  # best minus this model
         r["vs_best_p"] = vs["p_value"] if vs else None
         r["vs_best_significant"] = vs["significant"] if vs else None
+        r["rank_metric"] = metric
     return table, tests
 
 
@@ -44,21 +47,25 @@ def describe(cells: list[Cell], spec: Spec, dataset: str, device: str) -> str:
             f"{len(spec.seeds)} seed(s), device {device}")
 
 
-def render_tables(table: list[dict], cells: list[Cell], spec: Spec, device: str) -> list[Table]:
+def render_tables(table: list[dict], cells: list[Cell], spec: Spec, device: str, metric: str = METRIC) -> list[Table]:
     out = []
     for ds in dict.fromkeys(r["dataset"] for r in table):
         rs = [r for r in table if r["dataset"] == ds]
-        out.append(render_table(rs, any(r["n"] > 1 for r in rs), describe(cells, spec, ds, device)))
+        out.append(render_table(rs, any(r["n"] > 1 for r in rs), describe(cells, spec, ds, device), metric))
     return out
 
 
-def render_table(table: list[dict], with_std: bool, title: str) -> Table:
-    t = Table(title=title, caption="vs best: best's mean test acc minus this model's, paired t-test over "
+def render_table(table: list[dict], with_std: bool, title: str, metric: str = METRIC) -> Table:
+    what = "test acc" if metric == "test_acc" else "macro-F1"
+    t = Table(title=title, caption=f"vs best: best's mean {what} minus this model's, paired t-test over "
               "folds x seeds; * = significant at 5 %" if with_std else None)
     cols = [("model", "left"), ("family", "left"), ("params", "right"), ("n", "right")]
-    metrics = [("train acc", "train_acc", 3), ("test acc", "test_acc", 3), ("95% CI ±", "test_acc_ci95", 3),
-               ("macro-F1", "macro_f1", 3), ("train time s", "train_time_s", 1),
+    metrics = [("train acc", "train_acc", 3), ("test acc", "test_acc", 3), ("macro-F1", "macro_f1", 3),
+               ("train time s", "train_time_s", 1),
                ("latency ms (b=1)", "latency_ms", 2), ("seq/s (b=256)", "throughput", 0)]
+    # the 95 % CI of the ranking metric, right after it
+    at = next(i for i, m in enumerate(metrics) if m[1] == metric) + 1
+    metrics.insert(at, ("95% CI ±", f"{metric}_ci95", 3))
     for label, justify in cols:
         t.add_column(label, justify=justify)
     for label, _, _ in metrics:
@@ -68,12 +75,26 @@ def render_table(table: list[dict], with_std: bool, title: str) -> Table:
     for r in table:
         cells = [str(r["model"]), str(r["family"]), f"{r['params']:,}", str(r["n"])]
         for _, key, digits in metrics:
-            std = r.get(f"{key}_std") if with_std and key == METRIC else None  # the rest: means (JSON has all)
+            std = r.get(f"{key}_std") if with_std and key == metric else None  # the rest: means (JSON has all)
             cells.append(fmt(r.get(key), std, digits))
         if with_std:
             cells.append(vs_best(r))
         t.add_row(*cells)
     return t
+
+
+def render_per_class(rows: list[dict]) -> list[Table]:
+    """One table per dataset x model: precision, recall, F1 (means over seeds x folds), support (summed)."""
+    out = []
+    for (ds, model), acc in per_class_summary(rows).items():
+        t = Table(title=f"{ds} / {model}, per class", caption="test; mean over seeds x folds")
+        for label in ("class", "precision", "recall", "F1", "support"):
+            t.add_column(label, justify="left" if label == "class" else "right")
+        for c in acc["per_class"]:
+            t.add_row(str(c["label"]), f"{c['precision']:.3f}", f"{c['recall']:.3f}", f"{c['f1']:.3f}",
+                      f"{c['support']:,}")
+        out.append(t)
+    return out
 
 
 def vs_best(r: dict) -> str:

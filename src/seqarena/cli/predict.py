@@ -10,8 +10,7 @@ import torch
 import typer
 from rich.table import Table
 
-from seqarena.cli.common import out_console
-from seqarena.cli.train import warnings_as_lines
+from seqarena.cli.common import out_console, warnings_as_lines
 from seqarena.data import Split, pad_sequences
 from seqarena.data.text import read_lines
 from seqarena.data.tokenize import get_tokenizer

@@ -17,6 +17,7 @@ from seqarena.errors import InputError
 from seqarena.report import Constraints, load_run, recommend, write_report
 from seqarena.report.tables import datasets, fmt_int, fmt_mean
 
+RANK_METRICS = {"accuracy": None, "macro_f1": "macro_f1"}  # None: test accuracy, else dev accuracy
 RUN_DIR_HELP = "Run directory written by `seqarena compare --out DIR` (results.json / results.sqlite)."
 
 
@@ -56,10 +57,17 @@ def recommend_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the recommendation as JSON on stdout, nothing else."
     ),
+    metric: str = typer.Option(
+        "accuracy", "--metric", help="Ranking metric: accuracy or macro_f1 (imbalanced classes); --min-accuracy applies to it."
+    ),
 ) -> None:
     """Choose a model among measured results under constraints: the most accurate one that meets them.
     Shows every measured model, the Pareto front (accuracy, latency, parameters, training time) and why.
-    Exit code 1 when no model meets the constraints."""
+    Exit code 1 when no model meets the constraints.
+
+    Example: `seqarena recommend runs/reviews --max-latency-ms 5 --metric macro_f1`"""
+    if metric not in RANK_METRICS:
+        raise InputError(f"--metric: unknown '{metric}'; choose from {list(RANK_METRICS)}")
     for flag, v in (
         ("--max-latency-ms", max_latency_ms),
         ("--max-params", max_params),
@@ -78,10 +86,12 @@ def recommend_command(
     if dataset is not None and dataset not in names:
         raise InputError(f"--dataset: '{dataset}' is not in this run; choose from {names}")
     ds = dataset if dataset is not None else names[0]
-    rec = recommend(
-        [r for r in run.rows if r.get("dataset") == ds],
-        Constraints(max_latency_ms, max_params, max_train_time_s, min_accuracy),
-    )
+    rows = [r for r in run.rows if r.get("dataset") == ds]
+    col = RANK_METRICS[metric]
+    if col == "macro_f1" and not any(r.get(col) is not None for r in rows):
+        raise InputError(f"--metric macro_f1: the rows of '{ds}' in {run_dir} have no macro-F1")
+    rec = recommend(rows, Constraints(max_latency_ms, max_params, max_train_time_s, min_accuracy),
+                    None if metric == "accuracy" else col)
     if as_json:
         print(json.dumps({"dataset": ds, **rec.to_dict()}, indent=1, ensure_ascii=False))
     else:

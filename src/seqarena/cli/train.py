@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import warnings
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 import torch
 import typer
 
-from seqarena.cli.common import check_min, err_console, out_console, progress_bar
+from seqarena.cli.common import check_min, err_console, out_console, progress_bar, warnings_as_lines
 from seqarena.cli.data import DATA_DIR_HELP
 from seqarena.config import TrainConfig
 from seqarena.data import DATASETS, Dataset, TextConfig, load_dataset, load_files
@@ -25,16 +23,6 @@ from seqarena.models.layers import zero_unknown_row
 from seqarena.runtime import environment, resolve_device, set_threads
 from seqarena.train import evaluate, fit
 from seqarena.train.checkpoint import save_checkpoint
-
-
-@contextmanager
-def warnings_as_lines() -> Iterator[None]:
-    """Show warnings raised inside (e.g. a file read as cp1252) as one stderr line each."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    for w in caught:
-        err_console.print(f"seqarena: warning: {w.message}", soft_wrap=True, highlight=False)
 
 
 def load_data(dataset: str | None, train: list[Path] | None, dev: list[Path] | None, test: list[Path] | None,

@@ -1,174 +1,251 @@
 """Readers for labelled text files: CSV/TSV, JSONL, fastText, label-first lines, one file per class.
 
-Each reader returns `Example`s (text, label, where) and raises `InputError` naming the file and line
-of the first problem. Files are UTF-8; bytes that are not fall back to cp1252, with a warning."""
+Readers stream: each yields `Example`s (text, label, file, line) one at a time, so a file of any size
+needs memory for what the caller keeps, not for the file. Every problem raises `InputError` naming
+the file and line. Files are UTF-8; a file that is not falls back to cp1252, with a warning. Blank
+lines are skipped, with one warning per file that counts them."""
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from seqarena.errors import InputError
 
 FASTTEXT_PREFIX = "__label__"
+MAX_LABEL_CHARS = 200  # a label longer than this is a wrong column, not a class name
+_CHUNK = 1 << 20
+csv.field_size_limit(2**31 - 1)  # a long review is one field: no 131,072-character cap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Example:
     text: str
     label: str
-    where: str  # "file:line", for error messages
+    file: str  # one shared string per file, so a row costs no copy of its path
+    line: int
+
+    @property
+    def where(self) -> str:
+        """'file:line', for error messages."""
+        return f"{self.file}:{self.line}"
 
 
-def decode_file(path: Path, encoding: str | None = None) -> str:
-    """The file's text. `encoding=None`: UTF-8 (a BOM is dropped), else cp1252 with a warning naming
-    the file; bytes valid in neither raise InputError with the line of the first bad byte."""
+def _open_binary(path: Path) -> IO[bytes]:
     try:
-        data = path.read_bytes()
+        return open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
+
+
+def _first_bad(path: Path, encoding: str) -> tuple[int, int] | None:
+    """(line, byte) of the first byte not valid in `encoding`, reading in chunks; None if all are."""
+    dec = codecs.getincrementaldecoder(encoding)()
+    line, done = 1, False
+    with _open_binary(path) as f:
+        while not done:
+            chunk = f.read(_CHUNK)
+            done = not chunk
+            try:
+                dec.decode(chunk, final=done)
+            except UnicodeDecodeError as e:
+                pos = max(0, min(e.start, len(chunk) - 1))
+                # an error at the chunk's start may belong to bytes held over from the previous chunk
+                return line + chunk.count(b"\n", 0, pos), chunk[pos] if chunk else 0
+            line += chunk.count(b"\n")
+    return None
+
+
+def file_encoding(path: Path, encoding: str | None = None) -> str:
+    """The encoding to read `path` with: `encoding` when given (checked), else UTF-8 (a BOM is
+    dropped), else cp1252 with a warning naming the file; bytes valid in neither raise InputError
+    with the line of the first bad one. Reads the file in chunks, never whole."""
     if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as e:
-            raise InputError(f"{path}:{_line_of(data, e.start)}: byte 0x{data[e.start]:02x} is not valid "
-                             f"{encoding}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        first_bad = e.start
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path}:{_line_of(data, e.start)}: byte 0x{data[e.start]:02x} is neither UTF-8 nor "
-                         "cp1252; re-encode the file as UTF-8") from None
-    warnings.warn(f"{path}: not valid UTF-8 (first bad byte on line {_line_of(data, first_bad)}); "
-                  "read as cp1252", stacklevel=2)
-    return text
+        bad = _first_bad(path, encoding)
+        if bad:
+            raise InputError(f"{path}:{bad[0]}: byte 0x{bad[1]:02x} is not valid {encoding}")
+        return encoding
+    bad_utf8 = _first_bad(path, "utf-8-sig")
+    if bad_utf8 is None:
+        return "utf-8-sig"
+    bad = _first_bad(path, "cp1252")
+    if bad:
+        raise InputError(f"{path}:{bad[0]}: byte 0x{bad[1]:02x} is neither UTF-8 nor cp1252; "
+                         "re-encode the file as UTF-8")
+    warnings.warn(f"{path}: not valid UTF-8 (first bad byte on line {bad_utf8[0]}); read as cp1252",
+                  stacklevel=2)
+    return "cp1252"
 
 
-def _line_of(data: bytes, pos: int) -> int:
-    return data.count(b"\n", 0, pos) + 1
+def decode_file(path: Path, encoding: str | None = None) -> str:
+    """The whole text of a (small) file, with `file_encoding`'s rules."""
+    enc = file_encoding(Path(path), encoding)
+    with open(path, encoding=enc, newline="\n") as f:
+        return f.read()
 
 
-def _lines(path: Path, text: str) -> Iterator[tuple[int, str]]:
-    """(line number, line) for each line, CR and surrounding spaces stripped; empty lines are an error."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":  # the newline that ends the last line does not start another
-        lines.pop()
-    for i, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line:
-            raise InputError(f"{path}:{i}: empty line; every line must hold one example")
-        yield i, line
+def _text_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str]]:
+    """(line number, line) for each non-blank line, CR and surrounding spaces stripped; lines end at
+    '\\n' only. Blank lines are skipped and counted in one warning at the end of the file."""
+    enc = file_encoding(path, encoding)
+    blank = 0
+    with open(path, encoding=enc, newline="\n") as f:
+        for i, line in enumerate(f, start=1):
+            line = line.strip()
+            if not line:
+                blank += 1
+                continue
+            yield i, line
+    _warn_blank(path, blank)
+
+
+def _warn_blank(path: Path, blank: int) -> None:
+    if blank:
+        warnings.warn(f"{path}: {blank} blank line{'s' if blank > 1 else ''} skipped", stacklevel=3)
 
 
 def read_lines(path: Path, encoding: str | None = None) -> list[tuple[int, str]]:
-    """(line number, text) for each line of a plain text file (e.g. texts to classify)."""
-    return list(_lines(Path(path), decode_file(Path(path), encoding)))
+    """(line number, text) for each non-blank line of a plain text file (e.g. texts to classify)."""
+    return list(_text_lines(Path(path), encoding))
 
 
-def read_label_text(path: Path, encoding: str | None = None, **_: str) -> list[Example]:
+def iter_label_text(path: Path, encoding: str | None = None, **_: str) -> Iterator[Example]:
     """`label text` per line, split at the first whitespace (SST-2's stsa.binary.* files)."""
-    out = []
-    for i, line in _lines(path, decode_file(path, encoding)):
+    f = str(path)
+    for i, line in _text_lines(path, encoding):
         parts = line.split(maxsplit=1)
         if len(parts) < 2:
-            raise InputError(f"{path}:{i}: no text after the label '{parts[0]}'; expected 'label text'")
-        out.append(Example(parts[1], parts[0], f"{path}:{i}"))
-    return out
+            raise InputError(f"{path}:{i}: no text after the label '{_short(parts[0])}'; expected 'label text'")
+        yield _checked(f, i, parts[1], parts[0])
 
 
-def read_fasttext(path: Path, encoding: str | None = None, **_: str) -> list[Example]:
+def iter_fasttext(path: Path, encoding: str | None = None, **_: str) -> Iterator[Example]:
     """`__label__x text` per line (fastText's format); exactly one label per line."""
-    out = []
-    for i, line in _lines(path, decode_file(path, encoding)):
+    f = str(path)
+    for i, line in _text_lines(path, encoding):
         tokens = line.split()
-        labels = [t for t in tokens if t.startswith(FASTTEXT_PREFIX)]
         if not tokens[0].startswith(FASTTEXT_PREFIX):
             raise InputError(f"{path}:{i}: line does not start with '{FASTTEXT_PREFIX}<label>'")
-        if len(labels) > 1:
-            raise InputError(f"{path}:{i}: {len(labels)} labels; seqarena classifies one label per text")
+        n_labels = sum(t.startswith(FASTTEXT_PREFIX) for t in tokens)
+        if n_labels > 1:
+            raise InputError(f"{path}:{i}: {n_labels} labels; seqarena classifies one label per text")
         label = tokens[0][len(FASTTEXT_PREFIX):]
         text = " ".join(tokens[1:])
         if not label or not text:
             raise InputError(f"{path}:{i}: {'empty label' if not label else 'no text after the label'}")
-        out.append(Example(text, label, f"{path}:{i}"))
-    return out
+        yield _checked(f, i, text, label)
 
 
-def read_jsonl(path: Path, encoding: str | None = None, text_column: str = "text",
-               label_column: str = "label") -> list[Example]:
+def iter_jsonl(path: Path, encoding: str | None = None, text_column: str = "text",
+               label_column: str = "label") -> Iterator[Example]:
     """One JSON object per line, text and label under the given keys."""
-    out = []
-    for i, line in _lines(path, decode_file(path, encoding)):
+    f = str(path)
+    for i, line in _text_lines(path, encoding):
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(f"{path}:{i}: not valid JSON ({e.msg} at column {e.colno})") from None
+        except RecursionError:
+            raise InputError(f"{path}:{i}: JSON nested too deeply") from None
+        except ValueError as e:  # e.g. an integer of more digits than Python converts
+            raise InputError(f"{path}:{i}: not usable JSON ({_short(str(e), 80)})") from None
         if not isinstance(obj, dict):
             raise InputError(f"{path}:{i}: expected a JSON object, found {type(obj).__name__}")
         for key in (text_column, label_column):
             if key not in obj:
-                raise InputError(f"{path}:{i}: no key '{key}'; keys are {sorted(obj)} "
+                keys = sorted(obj)[:10]
+                raise InputError(f"{path}:{i}: no key '{key}'; keys are {keys}{' ...' if len(obj) > 10 else ''} "
                                  "(choose with --text-column / --label-column)")
-        out.append(_checked(path, i, obj[text_column], obj[label_column]))
-    return out
+        yield _checked(f, i, obj[text_column], obj[label_column])
 
 
-def _read_delimited(path: Path, delimiter: str, encoding: str | None, text_column: str,
-                    label_column: str) -> list[Example]:
+def _iter_delimited(path: Path, delimiter: str, encoding: str | None, text_column: str,
+                    label_column: str) -> Iterator[Example]:
     """A header row naming the columns, then one example per row. TSV has no quoting."""
+    enc = file_encoding(path, encoding)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader(io.StringIO(decode_file(path, encoding), newline=""), delimiter=delimiter,
-                        quoting=quoting)
-    header = next(reader, None)
-    if not header:
-        raise InputError(f"{path}:1: no header row; expected column names such as "
-                         f"'{text_column}{delimiter}{label_column}'")
-    header = [h.strip() for h in header]
-    for col in (text_column, label_column):
-        if col not in header:
-            raise InputError(f"{path}:1: no column '{col}'; columns are {header} "
-                             "(choose with --text-column / --label-column)")
-    ti, li = header.index(text_column), header.index(label_column)
-    out = []
-    for row in reader:
-        i = reader.line_num
-        if not row or all(not c.strip() for c in row):
-            raise InputError(f"{path}:{i}: empty line; every line must hold one example")
-        if len(row) != len(header):
-            raise InputError(f"{path}:{i}: {len(row)} fields, the header has {len(header)}")
-        out.append(_checked(path, i, row[ti], row[li]))
-    return out
+    f = str(path)
+    blank = 0
+    with open(path, encoding=enc, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
+        try:
+            header = next(reader, None)
+            if not header:
+                raise InputError(f"{path}:1: no header row; expected column names such as "
+                                 f"'{text_column}{delimiter}{label_column}'")
+            header = [h.strip() for h in header]
+            for col in (text_column, label_column):
+                if col not in header:
+                    shown = [_short(h, 40) for h in header[:20]]
+                    raise InputError(f"{path}:1: no column '{col}'; columns are {shown} "
+                                     "(choose with --text-column / --label-column)")
+            ti, li = header.index(text_column), header.index(label_column)
+            for row in reader:
+                i = reader.line_num
+                if not row or all(not c.strip() for c in row):
+                    blank += 1
+                    continue
+                if len(row) != len(header):
+                    raise InputError(f"{path}:{i}: {len(row)} fields, the header has {len(header)}")
+                yield _checked(f, i, row[ti], row[li])
+        except csv.Error as e:
+            raise InputError(f"{path}:{reader.line_num}: not valid {'TSV' if delimiter == chr(9) else 'CSV'} "
+                             f"({e})") from None
+    _warn_blank(path, blank)
 
 
-def read_csv(path: Path, encoding: str | None = None, text_column: str = "text",
-             label_column: str = "label") -> list[Example]:
-    return _read_delimited(path, ",", encoding, text_column, label_column)
+def iter_csv(path: Path, encoding: str | None = None, text_column: str = "text",
+             label_column: str = "label") -> Iterator[Example]:
+    return _iter_delimited(path, ",", encoding, text_column, label_column)
 
 
-def read_tsv(path: Path, encoding: str | None = None, text_column: str = "text",
-             label_column: str = "label") -> list[Example]:
-    return _read_delimited(path, "\t", encoding, text_column, label_column)
+def iter_tsv(path: Path, encoding: str | None = None, text_column: str = "text",
+             label_column: str = "label") -> Iterator[Example]:
+    return _iter_delimited(path, "\t", encoding, text_column, label_column)
 
 
-def _checked(path: Path, line: int, text: object, label: object) -> Example:
+def _short(s: str, n: int = 40) -> str:
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _label(label: object) -> str | None:
+    """A label as a class name: a string, an integer, or an integral float (1.0 -> '1')."""
+    if isinstance(label, bool):
+        return None
+    if isinstance(label, float):
+        if not math.isfinite(label) or label != int(label):
+            return None
+        label = int(label)
+    if isinstance(label, int):
+        if abs(label) >= 10**MAX_LABEL_CHARS:
+            return None
+        return str(label)
+    return label.strip() if isinstance(label, str) else None
+
+
+def _checked(file: str, line: int, text: object, label: object) -> Example:
     if not isinstance(text, str):
-        raise InputError(f"{path}:{line}: the text is a {type(text).__name__}, expected a string")
-    if not text.strip():
-        raise InputError(f"{path}:{line}: empty text")
-    label = str(label).strip() if isinstance(label, (str, int)) and not isinstance(label, bool) else None
-    if not label:
-        raise InputError(f"{path}:{line}: empty or non-scalar label (use a string or an integer)")
-    return Example(text.strip(), label, f"{path}:{line}")
+        raise InputError(f"{file}:{line}: the text is a {type(text).__name__}, expected a string")
+    text = text.strip()
+    if not text:
+        raise InputError(f"{file}:{line}: empty text")
+    name = _label(label)
+    if not name:
+        raise InputError(f"{file}:{line}: empty or non-scalar label (use a string or an integer)")
+    if len(name) > MAX_LABEL_CHARS:
+        raise InputError(f"{file}:{line}: label of {len(name)} characters (at most {MAX_LABEL_CHARS}); "
+                         "is --label-column the right column?")
+    return Example(text, name, file, line)
 
 
 def class_files(paths: Sequence[Path]) -> dict[str, Path]:
@@ -183,6 +260,8 @@ def class_files(paths: Sequence[Path]) -> dict[str, Path]:
             files.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
+    if not files:
+        raise InputError(f"{', '.join(map(str, paths))}: no class files (expected one file per class)")
     stems = [f.stem for f in files]
     names = stems if len(set(stems)) == len(stems) else [f.suffix.lstrip(".") for f in files]
     if len(set(names)) != len(names) or not all(names):
@@ -191,37 +270,64 @@ def class_files(paths: Sequence[Path]) -> dict[str, Path]:
     return dict(zip(names, files))
 
 
-def read_per_class(paths: Sequence[Path], encoding: str | None = None) -> list[Example]:
+def iter_per_class(paths: Sequence[Path], encoding: str | None = None) -> Iterator[Example]:
     """Every line of a class's file is one example of that class."""
-    out = []
     for label, path in class_files(paths).items():
-        out += [Example(line, label, f"{path}:{i}") for i, line in _lines(path, decode_file(path, encoding))]
-    return out
+        f = str(path)
+        for i, line in _text_lines(path, encoding):
+            yield Example(line, label, f, i)
 
 
-LineReader = Callable[..., list[Example]]
+LineReader = Callable[..., Iterator[Example]]
 READERS: dict[str, LineReader] = {
-    "csv": read_csv,
-    "tsv": read_tsv,
-    "jsonl": read_jsonl,
-    "fasttext": read_fasttext,
-    "label-text": read_label_text,
+    "csv": iter_csv,
+    "tsv": iter_tsv,
+    "jsonl": iter_jsonl,
+    "fasttext": iter_fasttext,
+    "label-text": iter_label_text,
 }
 FORMATS = [*READERS, "per-class"]
+# unambiguous file extensions; a directory means per-class
+EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def infer_format(paths: Iterable[Path]) -> str:
+    """The format of files from their extensions (.csv, .tsv, .jsonl/.ndjson; a directory is
+    per-class); InputError naming the file and the choices when that is ambiguous."""
+    found: dict[str, Path] = {}
+    for p in paths:
+        p = Path(p)
+        fmt = "per-class" if p.is_dir() else EXTENSIONS.get(p.suffix.lower())
+        if fmt is None:
+            raise InputError(f"{p}: cannot tell the format from the extension '{p.suffix}'; give --format, "
+                             f"one of {FORMATS}")
+        found.setdefault(fmt, p)
+    if len(found) > 1:
+        raise InputError(f"files of several formats ({', '.join(f'{v} is {k}' for k, v in found.items())}); "
+                         "give one --format for all of them")
+    if not found:
+        raise InputError("no files given")
+    return next(iter(found))
+
+
+def iter_examples(paths: Path | Sequence[Path], fmt: str, text_column: str = "text", label_column: str = "label",
+                  encoding: str | None = None) -> Iterator[Example]:
+    """Examples from one or more files of one format, in file order, one at a time."""
+    paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    if fmt == "per-class":
+        yield from iter_per_class(paths, encoding)
+    elif fmt in READERS:
+        for p in paths:
+            yield from READERS[fmt](p, encoding=encoding, text_column=text_column, label_column=label_column)
+    else:
+        raise InputError(f"--format: unknown format '{fmt}'; choose from {FORMATS}")
 
 
 def read_examples(paths: Path | Sequence[Path], fmt: str, text_column: str = "text", label_column: str = "label",
                   encoding: str | None = None) -> list[Example]:
-    """Examples from one or more files of one format, in file order."""
-    paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-    if fmt == "per-class":
-        out = read_per_class(paths, encoding)
-    elif fmt in READERS:
-        out = []
-        for p in paths:
-            out += READERS[fmt](p, encoding=encoding, text_column=text_column, label_column=label_column)
-    else:
-        raise InputError(f"--format: unknown format '{fmt}'; choose from {FORMATS}")
+    """Every example of the files as a list (small files; `iter_examples` streams)."""
+    out = list(iter_examples(paths, fmt, text_column, label_column, encoding))
     if not out:
-        raise InputError(f"{', '.join(map(str, paths))}: no examples")
+        shown = [paths] if isinstance(paths, (str, Path)) else paths
+        raise InputError(f"{', '.join(map(str, shown))}: no examples")
     return out

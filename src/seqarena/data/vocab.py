@@ -50,7 +50,7 @@ class Vocab:
 
     def encode(self, tokens: list[str]) -> list[int]:
         """Ids, unknown tokens -> 1. An empty text becomes [unk]: every sequence has length >= 1."""
-        ids = [self.stoi.get(t, UNK_ID) for t in tokens]
+        ids = [self.stoi.get(t, UNK_ID) or UNK_ID for t in tokens]  # a literal "<pad>" is unknown, not padding
         return ids or [UNK_ID]
 
     def decode(self, ids: Iterable[int]) -> list[str]:

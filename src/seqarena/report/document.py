@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from seqarena.report import plots
 from seqarena.report.load import RunData
+from seqarena.run.stats import per_class_summary
 from seqarena.report.recommend import Candidate, Constraints, accuracy_metric, recommend
 from seqarena.report.tables import (
     Table,
@@ -41,6 +42,7 @@ def build_document(run: RunData) -> list[Section]:
     return [
         _overview(run),
         _results(run),
+        _per_class(run),
         _learning(run, colors),
         _accuracy_cost(run, colors),
         _scaling(run, colors),
@@ -93,6 +95,36 @@ def _results(run: RunData) -> Section:
     for t in results_tables(run.rows):
         b += [t]
     return Section("results", "Results", b)
+
+
+def _per_class(run: RunData) -> Section:
+    """Per-class F1 of every model (mean over seeds x folds) and the confusion matrix of the model
+    `recommend` chooses with no constraints."""
+    summary = per_class_summary(run.rows)
+    if not summary:
+        return Section("per-class", "Per-class results", [
+            _missing("per-class results", "rows written by `seqarena compare` store precision, recall, F1 and "
+                     "the confusion matrix of each cell")])
+    b: list[Block] = []
+    for ds in datasets(run.rows):
+        models = [m for (d, m) in summary if d == ds]
+        if not models:
+            continue
+        labels = summary[(ds, models[0])]["labels"]
+        body = []
+        for m in models:
+            f1 = {c["label"]: c["f1"] for c in summary[(ds, m)]["per_class"]}
+            body.append([m] + [f"{f1[lab]:.3f}" if lab in f1 else "-" for lab in labels])
+        support = {c["label"]: c["support"] for c in summary[(ds, models[0])]["per_class"]}
+        body.append(["(support)"] + [f"{support.get(lab, 0):,}" for lab in labels])
+        b.append(Table(["model"] + [f"F1 {lab}" for lab in labels], body,
+                       caption=f"Per-class F1 on {ds} (test; mean over seeds x folds; support: test rows of one seed)"))
+        rec = recommend([r for r in run.rows if r.get("dataset") == ds], Constraints())
+        if rec.chosen is not None and (ds, rec.chosen.model) in summary:
+            conf = summary[(ds, rec.chosen.model)]["confusion"]
+            if conf:
+                b.append(plots.confusion_heatmap(labels, conf, rec.chosen.model, ds))
+    return Section("per-class", "Per-class results", b)
 
 
 def _learning(run: RunData, colors: dict) -> Section:

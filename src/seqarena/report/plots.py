@@ -312,3 +312,31 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
             Figure(f"probe-{probe or 'all'}", _render(draw), f"accuracy against difficulty on probe {probe}")
         )
     return figs
+
+
+def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, dataset) -> Figure:
+    """The confusion matrix as a labelled heatmap: rows gold, columns predicted, colour = share of the
+    gold class (so a rare class is as visible as a common one), each cell's count written in it."""
+    k = len(labels)
+    totals = [max(1, sum(row)) for row in matrix]
+    share = [[v / t for v in row] for row, t in zip(matrix, totals)]
+    short = [lab if len(lab) <= 14 else lab[:13] + "…" for lab in labels]
+
+    def draw(ax):
+        im = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+        ax.grid(False)
+        ax.set_xticks(range(k), short, rotation=45 if k > 4 else 0, ha="right" if k > 4 else "center")
+        ax.set_yticks(range(k), short)
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
+        ax.set_title(f"{model} on {dataset}: confusion (test)")
+        size = 11 if k <= 6 else 8 if k <= 12 else 0
+        if size:
+            for i in range(k):
+                for j in range(k):
+                    ax.text(j, i, f"{matrix[i][j]:,}", ha="center", va="center", fontsize=size,
+                            color="white" if share[i][j] > 0.6 else "black")
+        ax.figure.colorbar(im, ax=ax, label="share of the true class", shrink=0.8)
+
+    return Figure(f"confusion-{dataset}-{model}", _render(draw),
+                  f"confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes")

@@ -135,12 +135,14 @@ def pareto_front(cands: list[Candidate]) -> list[Candidate]:
     return [c for c in cands if not any(dominates(o, c) for o in cands if o is not c)]
 
 
-def recommend(rows: list[dict], constraints: Constraints = Constraints()) -> Recommendation:
+def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric: str | None = None) -> Recommendation:
     """Choose among the measured results of ONE dataset: the most accurate model meeting the constraints
     (equal accuracy: the cheaper one, by latency, then parameters, then training time). The reason names the
     cheaper feasible models that are not significantly less accurate (paired t-test over shared seeds/folds,
-    5 % level): with few runs such a test has little power, so they are offered, not chosen."""
-    metric = accuracy_metric(rows)
+    5 % level): with few runs such a test has little power, so they are offered, not chosen. `metric`
+    ranks ('test_acc', 'macro_f1', ...; default test accuracy, else dev accuracy); the accuracy floor of
+    the constraints applies to it."""
+    metric = metric or accuracy_metric(rows)
     cands = candidates(rows, metric)
     front = pareto_front(cands)
     rejected = {c.model: v for c in cands if (v := constraints.violations(c))}
@@ -179,7 +181,7 @@ def _explain(
     constraints: Constraints,
     metric: str,
 ) -> str:
-    acc = metric.replace("_acc", " accuracy")
+    acc = "macro-F1" if metric == "macro_f1" else metric.replace("_acc", " accuracy")
     verb = "meets" if len(feasible) == 1 else "meet"
     s = [
         (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -16,13 +17,15 @@ import torch
 
 from seqarena.config import ModelConfig, TrainConfig, config_hash
 from seqarena.data import Dataset, load_dataset
+from seqarena.data.files import FileSource
 from seqarena.models import count_params, create_model, list_models
 from seqarena.models.layers import zero_unknown_row
 from seqarena.models.sparse import SPARSE_MODELS, create_sparse_model, ids_to_texts
 from seqarena.run.protocol import Protocol, Splits, assign_folds, cv_pool, fold_digest, resolve_splits
 from seqarena.runtime import environment, resolve_device
 from seqarena.train import fit
-from seqarena.train.metrics import accuracy, macro_f1
+from seqarena.train.loop import predict_logits
+from seqarena.train.metrics import accuracy, macro_f1, per_class
 from seqarena.train.speed import latency_ms, throughput
 
 # the old single-split behaviour: the dataset's own splits, no dev carve, last epoch kept
@@ -54,12 +57,20 @@ class Cell:
     fold: int | None = None  # which CV fold is the test set (protocol 'cv'); None for a given split
     experiment: str = "compare"
     protocol: Protocol = GIVEN  # resolved: kind 'given' or 'cv'
+    source: FileSource | None = None  # the user's files when `dataset` names a file dataset
+
+    @property
+    def data_ref(self) -> str | FileSource:
+        """What `dataset()` loads: the file source, or the built-in dataset's name."""
+        return self.source if self.source is not None else self.dataset
 
     @property
     def config_hash(self) -> str:
         # the sparse baselines read no training field: changing epochs must not re-run them
         train = () if is_sparse(self.model.name) else (self.train, {"torch_cell_version": TORCH_CELL_VERSION})
-        return config_hash(self.dataset, self.model, self.protocol, *train)
+        # a file dataset is its contents and reader settings (the digest), not its paths
+        data = () if self.source is None else ({"data_digest": self.source.digest},)
+        return config_hash(self.dataset, self.model, self.protocol, *train, *data)
 
     @property
     def cell_id(self) -> str:
@@ -74,19 +85,21 @@ class Cell:
 
 
 @lru_cache(maxsize=4)
-def _dataset(name: str, data_dir: str | None) -> Dataset:
-    return load_dataset(name, Path(data_dir) if data_dir else None)
+def _dataset(ref: str | FileSource, data_dir: str | None) -> Dataset:
+    if isinstance(ref, FileSource):
+        return ref.load()
+    return load_dataset(ref, Path(data_dir) if data_dir else None)
 
 
-def dataset(name: str, data_dir: str | None = None) -> Dataset:
-    """A dataset by name, loaded once per process."""
-    return _dataset(name, data_dir)
+def dataset(ref: str | FileSource, data_dir: str | None = None) -> Dataset:
+    """A built-in dataset by name, or a file dataset by its source; loaded once per process."""
+    return _dataset(ref, data_dir)
 
 
 @lru_cache(maxsize=8)
-def fold_assignment(name: str, data_dir: str | None, k: int, split_seed: int) -> np.ndarray:
+def fold_assignment(ref: str | FileSource, data_dir: str | None, k: int, split_seed: int) -> np.ndarray:
     """(N,) fold ids of the dataset's CV pool; what the results store records with the run."""
-    pool, _ = cv_pool(_dataset(name, data_dir))
+    pool, _ = cv_pool(_dataset(ref, data_dir))
     return assign_folds(pool.labels.numpy(), k, split_seed)
 
 
@@ -100,25 +113,31 @@ def run_cell(
     """Train and evaluate one cell; return its result row (ids, metrics, timings, environment)."""
     t0 = time.perf_counter()
     dev = resolve_device(device)
-    data = _dataset(cell.dataset, data_dir)
+    with warnings.catch_warnings():  # the driver showed the readers' warnings when it loaded the data
+        warnings.simplefilter("ignore")
+        data = _dataset(cell.data_ref, data_dir)
     splits = resolve_splits(data, cell.protocol, cell.fold, cell.seed)
     data_time = time.perf_counter() - t0
     if is_sparse(cell.model.name):
-        row = _run_sparse(cell, splits, measure_speed)
+        row, pred = _run_sparse(cell, splits, measure_speed)
         dev = torch.device("cpu")
     else:
-        row = _run_torch(cell, data, splits, dev, on_epoch, measure_speed)
+        row, pred = _run_torch(cell, data, splits, dev, on_epoch, measure_speed)
+    scores = per_class(pred, splits.test.labels, data.label_names)
+    row.update(labels=json.dumps(data.label_names), per_class=json.dumps(scores["per_class"]),
+               confusion=json.dumps(scores["confusion"]))
     row = {**cell.ids(), **row, "n_train": len(splits.train), "n_dev": len(splits.dev) if splits.dev else 0,
            "n_test": len(splits.test), "data_time_s": data_time, "wall_time_s": time.perf_counter() - t0}
     if cell.fold is not None:
-        row["fold_digest"] = fold_digest(fold_assignment(cell.dataset, data_dir, cell.protocol.folds,
+        row["fold_digest"] = fold_digest(fold_assignment(cell.data_ref, data_dir, cell.protocol.folds,
                                                          cell.protocol.split_seed))
     row.update(environment(dev))
     return row
 
 
 def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
-               on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> dict:
+               on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> tuple[dict, torch.Tensor]:
+    """The row's torch fields and the selected weights' test predictions."""
     torch.manual_seed(cell.seed)  # the same seed gives the same initial weights
     model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
     if cell.train.embed_init is not None:
@@ -141,11 +160,13 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
         "train_config": json.dumps(asdict(cell.train)),
         "history": json.dumps(res.history),
     }
+    test_split = splits.test.to(dev)
+    with torch.no_grad():
+        pred = predict_logits(model, test_split, cell.train.eval_batch_size).argmax(-1).cpu()
     if measure_speed:
-        test_split = splits.test.to(dev)
         row["latency_ms"] = latency_ms(model, test_split)
         row["throughput"] = throughput(model, test_split)
-    return row
+    return row, pred
 
 
 @torch.no_grad()
@@ -166,21 +187,21 @@ def _texts(splits: Splits, name: str) -> list[str]:
     return texts if len(texts) == len(split) else ids_to_texts(split.tokens, split.lengths)
 
 
-def _run_sparse(cell: Cell, splits: Splits, measure_speed: bool) -> dict:
+def _run_sparse(cell: Cell, splits: Splits, measure_speed: bool) -> tuple[dict, torch.Tensor]:
     clf = create_sparse_model(cell.model.name, seed=cell.seed, **cell.model.kwargs())
     train_texts, test_texts = _texts(splits, "train"), _texts(splits, "test")
     t0 = time.perf_counter()
     clf.fit(train_texts, splits.train.labels.numpy())
     train_time = time.perf_counter() - t0
 
-    def score(texts: list[str], gold: torch.Tensor) -> tuple[float, float]:
+    def score(texts: list[str], gold: torch.Tensor) -> tuple[float, float, torch.Tensor]:
         pred = torch.from_numpy(np.asarray(clf.predict(texts)))
-        return accuracy(pred, gold), macro_f1(pred, gold, int(gold.max()) + 1 if len(gold) else 0)
+        return accuracy(pred, gold), macro_f1(pred, gold, int(gold.max()) + 1 if len(gold) else 0), pred
 
     t1 = time.perf_counter()
-    train_acc, _ = score(train_texts, splits.train.labels)
+    train_acc, _, _ = score(train_texts, splits.train.labels)
     dev_acc = score(_texts(splits, "dev"), splits.dev.labels)[0] if splits.dev is not None else None
-    test_acc, f1 = score(test_texts, splits.test.labels)
+    test_acc, f1, pred = score(test_texts, splits.test.labels)
     row = {
         "family": SPARSE_MODELS[cell.model.name].family, "params": clf.n_weights,
         "train_acc": train_acc, "dev_acc": dev_acc, "test_acc": test_acc, "macro_f1": f1,
@@ -190,7 +211,7 @@ def _run_sparse(cell: Cell, splits: Splits, measure_speed: bool) -> dict:
     }
     if measure_speed and test_texts:
         row["latency_ms"], row["throughput"] = _sparse_speed(clf, test_texts)
-    return row
+    return row, pred
 
 
 def _sparse_speed(clf, texts: list[str], repeats: int = 20, batch: int = 256) -> tuple[float, float]:

@@ -2,7 +2,12 @@
 
 ```toml
 name = "kim"                       # experiment id stored with every row
-datasets = ["mr", "sst2", "subj"]
+datasets = ["mr", "sst2", "subj"]  # built-in datasets; or a [datasets] table, for files too:
+# [datasets]
+# named = ["sst2"]                 # built-in datasets, by name
+# [datasets.reviews]               # a file dataset called "reviews" (paths relative to the spec)
+# train = "reviews.csv"            # a path or a list; dev, test likewise; format inferred from .csv
+# text_column = "body"             # format, text_column, label_column, tokenizer, min_freq, max_vocab
 models = "all"                     # or a list of names (torch classifiers and sparse baselines)
 seeds = [0]                        # a list, or N for seeds 0..N-1
 [protocol]                         # kind auto|given|cv, folds, dev_fraction, split_seed
@@ -22,6 +27,7 @@ from typing import Any, NoReturn
 
 from seqarena.config import ModelConfig, TrainConfig
 from seqarena.data import DATASETS
+from seqarena.data.files import FileSource, check_name, file_source
 from seqarena.errors import InputError
 from seqarena.models import model_hparams
 from seqarena.models.sparse import sparse_hparams
@@ -42,6 +48,7 @@ class Spec:
     shared: dict[str, Any] = field(default_factory=dict)  # [hparams]: where the model has the name
     per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [hparams.<model>]
     source: str = "<spec>"
+    files: dict[str, FileSource] = field(default_factory=dict)  # file datasets among `datasets`, by name
 
     def model_config(self, name: str) -> ModelConfig:
         """The model's overrides: shared hyperparameters it has, then its own table."""
@@ -53,7 +60,12 @@ class Spec:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["protocol"], d["train"] = asdict(self.protocol), asdict(self.train)
+        d["files"] = {k: v.to_dict() for k, v in self.files.items()}
         return d
+
+    def ref(self, dataset: str) -> str | FileSource:
+        """What run.cells.dataset loads for one of `datasets`."""
+        return self.files.get(dataset, dataset)
 
 
 def hparams_of(name: str) -> dict[str, Any]:
@@ -90,7 +102,10 @@ def parse_spec(text: str, source: str) -> Spec:
     err = _Errors(text, source)
     err.unknown(raw, TOP_KEYS, table="")
     name = err.typed("", "name", raw.get("name", Path(source).stem), str)
-    datasets = tuple(err.names("", "datasets", raw.get("datasets"), sorted(DATASETS)))
+    if isinstance(raw.get("datasets"), dict):
+        datasets, files = _dataset_table(err, raw["datasets"], source)
+    else:
+        datasets, files = tuple(err.names("", "datasets", raw.get("datasets"), sorted(DATASETS))), {}
     models_raw = raw.get("models", "all")
     models = tuple(classifier_names()) if models_raw == "all" else tuple(
         err.names("", "models", models_raw, classifier_names() + ["all"]))
@@ -113,7 +128,55 @@ def parse_spec(text: str, source: str) -> Spec:
             shared[key] = value
     everyone = {k: v for m in models for k, v in hparams_of(m).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
-    return Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source)
+    return Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files)
+
+
+# [datasets.NAME] fields -> file_source arguments (and the TOML type each must have)
+FILE_FIELDS = {"train": "paths", "dev": "paths", "test": "paths", "format": str, "text_column": str,
+               "label_column": str, "tokenizer": str, "min_freq": int, "max_vocab": int}
+
+
+def _dataset_table(err: "_Errors", table: dict, source: str) -> tuple[tuple[str, ...], dict[str, FileSource]]:
+    """A [datasets] table: `named = [...]` (built-in datasets) and one [datasets.NAME] table per file
+    dataset, in the order written. Paths are relative to the spec file's directory."""
+    base = Path(source).parent if Path(source).exists() else Path.cwd()
+    order: list[str] = []
+    files: dict[str, FileSource] = {}
+    for key, value in table.items():
+        if key == "named":
+            order += err.names("datasets", "named", value, sorted(DATASETS))
+            continue
+        if not isinstance(value, dict):
+            err.fail("datasets", key, "must be a table of files ([datasets.NAME] with train = ...) or the list "
+                     "`named = [...]` of built-in datasets")
+        tname = f"datasets.{key}"
+        err.unknown(value, list(FILE_FIELDS), tname)
+        args: dict[str, Any] = {}
+        for f, kind in FILE_FIELDS.items():
+            if f not in value:
+                continue
+            v = value[f]
+            if kind == "paths":
+                if isinstance(v, str):
+                    v = [v]
+                if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
+                    err.fail(tname, f, f"must be a path or a list of paths (got {v!r})")
+            else:
+                v = err.typed(tname, f, v, kind)
+            args["fmt" if f == "format" else f] = v
+        if "train" not in args:
+            err.fail("datasets", key, f"[{tname}] needs train = \"FILE\" (and optionally dev, test)")
+        line = err.line_of("datasets", key)
+        where = f"{source}:{line}: [{tname}]" if line else f"{source}: [{tname}]"
+        try:
+            check_name(key, f"[{tname}]")
+        except InputError as e:
+            raise InputError(f"{source}{f':{line}' if line else ''}: {e}") from None
+        files[key] = file_source(**args, name=key, base=base, where=where)
+        order.append(key)
+    if not order:
+        err.fail("", "datasets", "the [datasets] table names no dataset")
+    return tuple(dict.fromkeys(order)), files
 
 
 def with_overrides(spec: Spec, **changes: Any) -> Spec:
@@ -133,7 +196,7 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
     loaded here, once, so a missing file fails before anything trains."""
     cells = []
     for ds in spec.datasets:
-        proto = spec.protocol.resolve(dataset(ds, data_dir))
+        proto = spec.protocol.resolve(dataset(spec.ref(ds), data_dir))
         folds: list[int | None] = [None]
         if proto.kind == "cv":
             folds = list(range(proto.folds)) if fold_subset is None else list(fold_subset)
@@ -144,7 +207,7 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
             for fold in folds:
                 for m in spec.models:
                     cells.append(Cell(ds, spec.model_config(m), spec.train, seed=seed, fold=fold,
-                                      experiment=spec.name, protocol=proto))
+                                      experiment=spec.name, protocol=proto, source=spec.files.get(ds)))
     return cells
 
 

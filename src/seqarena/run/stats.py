@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 
@@ -85,3 +86,36 @@ def best_vs_rest(rows: list[dict], metric: str = "test_acc", by: str = "model",
             tests[m] = paired_test([by_model[best][k] for k in keys], [vals[k] for k in keys])
         out[ds] = {"best": best, "tests": tests}
     return out
+
+
+def per_class_summary(rows: list[dict]) -> dict[tuple[str, str], dict]:
+    """(dataset, model) -> {'labels', 'per_class': mean precision/recall/F1 over the cells and the
+    support of one seed (summed over its folds), 'confusion': summed over the cells}; rows without
+    per-class fields are skipped."""
+    out: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        if not r.get("per_class"):
+            continue
+        pc, conf = _loads(r["per_class"]), _loads(r.get("confusion"))
+        key = (r["dataset"], r["model"])
+        acc = out.setdefault(key, {"labels": [c["label"] for c in pc], "n": 0, "sums": None, "confusion": None,
+                                   "seeds": set()})
+        acc["seeds"].add(r.get("seed"))
+        vals = [[c["precision"], c["recall"], c["f1"], c["support"]] for c in pc]
+        if acc["sums"] is None:
+            acc["sums"] = vals
+            acc["confusion"] = conf
+        elif len(vals) == len(acc["sums"]):
+            acc["sums"] = [[a + b for a, b in zip(x, y)] for x, y in zip(acc["sums"], vals)]
+            if conf and acc["confusion"]:
+                acc["confusion"] = [[a + b for a, b in zip(x, y)] for x, y in zip(acc["confusion"], conf)]
+        acc["n"] += 1
+    for acc in out.values():  # support: test rows of one seed (over its folds, the whole CV pool)
+        n, n_seeds, sums = acc.pop("n"), len(acc.pop("seeds")), acc.pop("sums")
+        acc["per_class"] = [{"label": lab, "precision": p / n, "recall": rc / n, "f1": f / n,
+                             "support": round(s / n_seeds)} for lab, (p, rc, f, s) in zip(acc["labels"], sums)]
+    return out
+
+
+def _loads(v):
+    return json.loads(v) if isinstance(v, str) else v

@@ -48,6 +48,8 @@ class ResultsStore:
                    PRIMARY KEY (dataset, k, split_seed))""")
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS experiments (name TEXT PRIMARY KEY, spec_json TEXT, updated_at REAL)")
+            self.db.execute("CREATE TABLE IF NOT EXISTS datasets (name TEXT PRIMARY KEY, digest TEXT, "
+                            "source_json TEXT, created_at REAL)")
 
     # --- cells -------------------------------------------------------------------------------------
     def mark_running(self, ids: dict) -> None:
@@ -118,6 +120,21 @@ class ResultsStore:
         r = self.db.execute("SELECT assignment FROM folds WHERE dataset = ? AND k = ? AND split_seed = ?",
                             (dataset, k, split_seed)).fetchone()
         return np.asarray(json.loads(r[0]), dtype=np.int64) if r else None
+
+    def record_dataset(self, name: str, digest: str, source: dict) -> None:
+        """Store a file dataset's digest (contents + reader settings); if one is stored under `name` it
+        must match, or this database's rows for `name` were computed from other data."""
+        old = self.db.execute("SELECT digest FROM datasets WHERE name = ?", (name,)).fetchone()
+        if old is not None:
+            if old[0] != digest:
+                raise InputError(
+                    f"{self.path}: dataset '{name}' was measured here on other contents or reader settings "
+                    f"(digest {old[0]}, now {digest}); rows of the two are never mixed: use a new --out, "
+                    "or --name for a new dataset")
+            return
+        with self.db:
+            self.db.execute("INSERT INTO datasets VALUES (?, ?, ?, ?)",
+                            (name, digest, json.dumps(source), time.time()))
 
     def record_experiment(self, name: str, spec: dict) -> None:
         with self.db:

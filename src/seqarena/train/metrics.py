@@ -20,3 +20,20 @@ def macro_f1(pred: torch.Tensor, gold: torch.Tensor, num_classes: int) -> float:
             continue
         f1s.append(2 * tp / (2 * tp + fp + fn))
     return sum(f1s) / len(f1s) if f1s else float("nan")
+
+
+def per_class(pred: torch.Tensor | list[int], gold: torch.Tensor | list[int], label_names: list[str]) -> dict:
+    """Per-class precision, recall, F1 and support, and the confusion matrix (rows: gold, columns:
+    predicted), by scikit-learn over every class of `label_names` (a class never predicted has
+    precision 0)."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    y_pred = torch.as_tensor(pred).cpu().numpy()
+    y_true = torch.as_tensor(gold).cpu().numpy()
+    labels = list(range(len(label_names)))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "per_class": [{"label": n, "precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                       "support": int(s[i])} for i, n in enumerate(label_names)],
+        "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }
