@@ -135,6 +135,19 @@ def test_given_test_split_and_dev_carve_under_the_kim_preset(tmp_path, capsys):
         assert r["n_dev"] == pytest.approx(0.1 * (r["n_train"] + r["n_dev"]), abs=2)
 
 
+def test_dev_test_and_vocabulary_flags(tmp_path, capsys):
+    rows = examples(90)
+    train, dev, test = (write_csv(tmp_path / f"{s}.csv", part) for s, part in
+                        (("train", rows[::3] + rows[1::3]), ("dev", rows[2::6]), ("test", rows[5::6])))
+    code, out, err = cli(capsys, "compare", "--train", train, "--dev", dev, "--test", test, "--text-column", "body",
+                         "--label-column", "topic", "--tokenizer", "whitespace", "--min-freq", "2", "--max-vocab", "12",
+                         "--models", "bow", "--out", tmp_path / "run", "--json", *FAST)
+    assert code == 0, err
+    (r,) = json.loads((tmp_path / "run" / "results.json").read_text())["rows"]
+    assert (r["n_train"], r["n_dev"], r["n_test"]) == (60, 15, 15) and r["vocab_size"] == 12
+    assert r["dataset"] == tmp_path.name[:64]  # default name: the directory of a generic train.csv
+
+
 def test_an_edited_file_is_refused_in_the_same_run_directory(tmp_path, capsys):
     data = write_csv(tmp_path / "d.csv", examples(30))
     argv = ["compare", "--train", data, "--text-column", "body", "--label-column", "topic", "--models", "nbsvm",
@@ -156,12 +169,18 @@ def test_an_edited_file_is_refused_in_the_same_run_directory(tmp_path, capsys):
 def test_spec_file_tables_mixed_with_named_datasets(tmp_path, capsys):
     write_csv(tmp_path / "train.csv", examples(30))
     spec = tmp_path / "exp.toml"
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "a.jsonl").write_text("".join(json.dumps({"body": t, "topic": y}) + "\n" for t, y in examples(30)))
+    (sub / "b.jsonl").write_text("".join(json.dumps({"body": t, "topic": y}) + "\n" for t, y in examples(12, 1)))
     spec.write_text('name = "mine"\nmodels = ["nbsvm"]\n[datasets]\nnamed = ["seed-bigram"]\n'
                     '[datasets.topics]\ntrain = "train.csv"\ntext_column = "body"\nlabel_column = "topic"\n'
-                    '[protocol]\nfolds = 3\n')
+                    '[datasets.split]\ntrain = ["sub/a.jsonl"]\ntest = "sub/b.jsonl"\nformat = "jsonl"\n'
+                    'text_column = "body"\nlabel_column = "topic"\ntokenizer = "whitespace"\nmin_freq = 2\n'
+                    'max_vocab = 9\n[protocol]\nfolds = 3\n')
     code, out, err = cli(capsys, "compare", "--config", spec, "--json", *FAST)
     assert code == 0, err
-    assert {r["dataset"] for r in json.loads(out)} == {"seed-bigram", "topics"}
+    assert {r["dataset"] for r in json.loads(out)} == {"seed-bigram", "topics", "split"}
     spec.write_text('[datasets.topics]\ntrain = "train.csv"\ncolour = "red"\n')
     code, _, err = cli(capsys, "compare", "--config", spec, *FAST)
     assert code == 2 and f"{spec}:3: [datasets.topics] colour: unknown field" in err

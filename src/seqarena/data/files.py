@@ -67,8 +67,14 @@ def check_name(name: str, flag: str = "--name") -> str:
     return name
 
 
+GENERIC_STEMS = {"train", "training", "data", "dataset", "all", "full"}
+
+
 def _default_name(first: Path) -> str:
+    """The first training file's stem; for a generic one (train.csv) its directory's name."""
     stem = first.stem if first.is_file() else first.name
+    if stem.lower() in GENERIC_STEMS and first.parent.name:
+        stem = first.parent.name
     name = re.sub(r"[^A-Za-z0-9_.+-]+", "-", stem).strip("-.") or "data"
     from seqarena.data import DATASETS
 

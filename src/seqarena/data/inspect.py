@@ -87,7 +87,9 @@ def consequences(info: dict) -> list[str]:
             out.append(f"{overlap} {s} text(s) also occur in train: their {s} scores measure memory, not "
                        "generalisation")
     if train.get("duplicates"):
-        out.append(f"{train['duplicates']} exact duplicate training examples: they weigh double in training")
+        n = train["duplicates"]
+        out.append(f"{n} exact duplicate training example{'s' if n > 1 else ''}: "
+                   f"{'they weigh' if n > 1 else 'it weighs'} double in training")
     if "test" not in info["splits"]:
         out.append("no test split: `compare` evaluates by k-fold cross-validation over train")
     if not out:

@@ -125,7 +125,7 @@ def run_cell(
         row, pred = _run_torch(cell, data, splits, dev, on_epoch, measure_speed)
     scores = per_class(pred, splits.test.labels, data.label_names)
     row.update(labels=json.dumps(data.label_names), per_class=json.dumps(scores["per_class"]),
-               confusion=json.dumps(scores["confusion"]))
+               confusion=json.dumps(scores["confusion"]), vocab_size=data.vocab_size)
     row = {**cell.ids(), **row, "n_train": len(splits.train), "n_dev": len(splits.dev) if splits.dev else 0,
            "n_test": len(splits.test), "data_time_s": data_time, "wall_time_s": time.perf_counter() - t0}
     if cell.fold is not None:
