@@ -44,8 +44,6 @@ def load_data(dataset: str | None, train: list[Path] | None, dev: list[Path] | N
         if (tokenizer, min_freq, max_vocab) != (None, None, None):
             raise InputError(f"--tokenizer, --min-freq and --max-vocab apply to text data; '{dataset}' is token ids")
         return load_dataset(dataset, data_dir)
-    if fmt is None:
-        raise InputError(f"--format is required with --train; choose from {FORMATS}")
     return load_files(train, dev or None, test or None, fmt, text_column, label_column,
                       text.tokenizer, text.min_freq, text.max_size)
 
@@ -57,7 +55,7 @@ def train(
         None, "--train", help="Training file(s) (repeat the flag for several; a directory for --format per-class)."),
     dev_files: Optional[List[Path]] = typer.Option(None, "--dev", help="Dev file(s): selects the best epoch."),
     test_files: Optional[List[Path]] = typer.Option(None, "--test", help="Test file(s): scored at the end."),
-    fmt: Optional[str] = typer.Option(None, "--format", help=f"Format of --train/--dev/--test: {', '.join(FORMATS)}."),
+    fmt: Optional[str] = typer.Option(None, "--format", help=f"Format of --train/--dev/--test: {', '.join(FORMATS)} [default: from the extension]."),
     text_column: str = typer.Option("text", "--text-column", help="csv/tsv column or jsonl key of the text."),
     label_column: str = typer.Option("label", "--label-column", help="csv/tsv column or jsonl key of the label."),
     tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"{', '.join(TOKENIZERS)} [default: kim]."),
