@@ -3,6 +3,12 @@ import torch
 
 
 @pytest.fixture(autouse=True)
+def _runs_dir(tmp_path_factory, monkeypatch):
+    """`compare` without --out writes to $SEQARENA_RUNS/<timestamp>/: keep that out of the checkout."""
+    monkeypatch.setenv("SEQARENA_RUNS", str(tmp_path_factory.getbasetemp() / "runs"))
+
+
+@pytest.fixture(autouse=True)
 def _small_threads():
     """Tests run on 2 shared cores: one torch thread keeps them fast (tiny models gain nothing from
     more, and on a busy machine spinning threads make them far slower) and reproducible."""

@@ -19,6 +19,7 @@ from seqarena.cli.gradients import gradients
 from seqarena.cli.probe import probe
 from seqarena.cli.scale import scale
 from seqarena.cli.theory import theory
+from seqarena import __version__
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -29,12 +30,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        print(f"seqarena {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
-    """Compare sequence architectures by measurement. Run `seqarena COMMAND --help` for each command."""
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Compare sequence architectures by measurement. Run `seqarena COMMAND -h` for each command.
+
+    Example: `seqarena compare --train reviews.csv --text-column body --label-column stars --out runs/reviews`"""
 
 
 app.command()(compare)
@@ -63,7 +76,8 @@ def main(argv: list[str] | None = None) -> None:
             print(ctx.get_help() if ctx else e.format_message())
             sys.exit(0)
         ctx = getattr(e, "ctx", None)
-        where = f"{ctx.command_path}: " if ctx is not None else ""
+        path = ctx.command_path.split(" ", 1)[1] if ctx is not None and " " in ctx.command_path else ""
+        where = f"{path}: " if path else ""  # `fail` already says "seqarena: error:"
         fail(where + e.format_message().replace("\n", " "))
     except (typer.Abort, KeyboardInterrupt):
         print("seqarena: interrupted", file=sys.stderr)

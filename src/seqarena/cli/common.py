@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from contextlib import contextmanager
@@ -13,8 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from seqarena.errors import InputError
 
 err_console = Console(stderr=True)
-# tables are wide: when stdout is a pipe or a file, do not squeeze them into 80 columns
-out_console = Console() if sys.stdout.isatty() else Console(width=160)
+# tables are wide: when stdout is a pipe or a file, do not squeeze them into 80 columns ($COLUMNS wins)
+_COLUMNS = os.environ.get("COLUMNS", "")
+out_console = Console() if sys.stdout.isatty() else Console(width=int(_COLUMNS) if _COLUMNS.isdigit() else 160)
 
 
 def fail(message: str) -> NoReturn:

@@ -8,6 +8,8 @@ again skips the finished cells."""
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
 from pathlib import Path
 from typing import List, Optional
 
@@ -32,9 +34,12 @@ from seqarena.runtime import available_cores, resolve_device
 
 def compare(
     config: Path | None = typer.Option(None, "--config", help="Experiment spec (TOML): datasets x models x seeds x overrides."),
-    preset: str | None = typer.Option(None, "--preset", help="A spec shipped with seqarena: seed (default), kim."),
-    models: str | None = typer.Option(None, "--models", help="Comma-separated names, or 'all' (torch models and the tfidf_lr, nbsvm baselines)."),
-    datasets: str | None = typer.Option(None, "--dataset", "--datasets", help="Comma-separated dataset names."),
+    preset: str | None = typer.Option(
+        None, "--preset", help=f"A spec shipped with seqarena: {', '.join(preset_names())} [default: seed]."),
+    models: str | None = typer.Option(
+        None, "--models", help=f"Comma-separated, or 'all': {', '.join(classifier_names())}."),
+    datasets: str | None = typer.Option(
+        None, "--dataset", "--datasets", help=f"Comma-separated built-in datasets: {', '.join(sorted(DATASETS))}."),
     epochs: int | None = typer.Option(None, "--epochs", help="Training epochs per model."),
     seeds: int | None = typer.Option(None, "--seeds", help="Repeats with seeds 0..N-1; the table shows mean ± std."),
     protocol: str | None = typer.Option(None, "--protocol", help="auto (the dataset's own: cv for MR/Subj, given for SST-2), given, cv."),
@@ -46,7 +51,9 @@ def compare(
     threads: int | None = typer.Option(None, "--threads", help="Torch threads per worker [default: cores / jobs; 1 per Ray task]."),
     jobs: int | None = typer.Option(
         None, "--jobs", help="Cells trained in parallel [default: one per core on CPU, 1 on GPU; Ray: as the cluster allows]."),
-    out: Path | None = typer.Option(None, "--out", help="Directory for results.sqlite (resumable) and results.json."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Directory for results.sqlite (resumable), results.json and report.html "
+        "[default: runs/<date-time>/, under $SEQARENA_RUNS if set]."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Where the datasets live [default: $SEQARENA_DATA or ../shared/data]."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as a JSON list of rows on stdout, nothing else."),
     train_files: Optional[List[Path]] = typer.Option(
@@ -107,10 +114,11 @@ def compare(
     if jobs is None:  # on CPU one worker per core; a GPU is shared better by one process; Ray decides itself
         jobs = 0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
 
-    store = ResultsStore(out / "results.sqlite") if out is not None else None
-    todo = list(cells)
-    if store is not None:
-        todo = _prepare_store(store, spec, cells, ddir)
+    if out is None:  # every run is kept, so `report` and `recommend` always have something to read
+        out = default_run_dir()
+        err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False)
+    store = ResultsStore(out / "results.sqlite")
+    todo = _prepare_store(store, spec, cells, ddir)
     if not as_json:  # a one-line look at each text dataset before the work starts
         for ds in spec.datasets:
             data = dataset(spec.ref(ds), ddir)
@@ -119,30 +127,38 @@ def compare(
     rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store)
 
     failed = [(c, r) for c, r in zip(todo, rows) if r is None]
-    if store is not None:
-        ids = {c.cell_id for c in cells}
-        rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
-        store.close()
+    ids = {c.cell_id for c in cells}
+    rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
+    store.close()
     order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
     rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
     table, tests = summary(rows, METRICS[metric])
-    if out is not None:
-        save_results(out, rows, table, tests)
-        err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
+    save_results(out, rows, table, tests)
+    err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:
-        for t in render_tables(table, cells, spec, str(dev), METRICS[metric]):
+        for t in render_tables(table, cells, spec, str(dev), METRICS[metric], out_console.width):
             out_console.print(t)
         if per_class:
             for t in render_per_class(rows):
                 out_console.print(t)
-        if out is not None:
-            err_console.print(f"results written to {out}/results.json and {out}/results.sqlite")
+        err_console.print(f"results written to {out}/results.json and {out}/results.sqlite")
     if failed:
         err_console.print(f"{len(failed)} cell(s) failed, e.g. {failed[0][0].cell_id}: see the 'error' column of "
                           "results.sqlite; running the same command again retries them")
         raise typer.Exit(1)
+
+
+def default_run_dir() -> Path:
+    """runs/<date-time>/ (under $SEQARENA_RUNS when set); a suffix when two runs start in one second."""
+    root = Path(os.environ.get("SEQARENA_RUNS") or "runs")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out, n = root / stamp, 1
+    while out.exists():
+        n += 1
+        out = root / f"{stamp}-{n}"
+    return out
 
 
 def _spec(config: Path | None, preset: str | None, models: str | None, datasets: str | None,

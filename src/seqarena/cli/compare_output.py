@@ -47,18 +47,25 @@ def describe(cells: list[Cell], spec: Spec, dataset: str, device: str) -> str:
             f"{len(spec.seeds)} seed(s), device {device}")
 
 
-def render_tables(table: list[dict], cells: list[Cell], spec: Spec, device: str, metric: str = METRIC) -> list[Table]:
+def render_tables(table: list[dict], cells: list[Cell], spec: Spec, device: str, metric: str = METRIC,
+                  width: int | None = None) -> list[Table]:
     out = []
     for ds in dict.fromkeys(r["dataset"] for r in table):
         rs = [r for r in table if r["dataset"] == ds]
-        out.append(render_table(rs, any(r["n"] > 1 for r in rs), describe(cells, spec, ds, device), metric))
+        out.append(render_table(rs, any(r["n"] > 1 for r in rs), describe(cells, spec, ds, device), metric, width))
     return out
 
 
-def render_table(table: list[dict], with_std: bool, title: str, metric: str = METRIC) -> Table:
+# columns dropped first when a table is wider than the terminal (the rest keep whole names and numbers)
+DROP_ORDER = ("family", "seq/s (b=256)", "n", "train acc", "95% CI ±", "train time s", "latency ms (b=1)",
+              "macro-F1", "test acc", "params")
+
+
+def render_table(table: list[dict], with_std: bool, title: str, metric: str = METRIC,
+                 width: int | None = None) -> Table:
+    """Rows sorted by `metric` (best first, marked); when `width` is given, columns are dropped in
+    DROP_ORDER until the table fits, never cutting a name or a number."""
     what = "test acc" if metric == "test_acc" else "macro-F1"
-    t = Table(title=title, caption=f"vs best: best's mean {what} minus this model's, paired t-test over "
-              "folds x seeds; * = significant at 5 %" if with_std else None)
     cols = [("model", "left"), ("family", "left"), ("params", "right"), ("n", "right")]
     metrics = [("train acc", "train_acc", 3), ("test acc", "test_acc", 3), ("macro-F1", "macro_f1", 3),
                ("train time s", "train_time_s", 1),
@@ -66,21 +73,46 @@ def render_table(table: list[dict], with_std: bool, title: str, metric: str = ME
     # the 95 % CI of the ranking metric, right after it
     at = next(i for i, m in enumerate(metrics) if m[1] == metric) + 1
     metrics.insert(at, ("95% CI ±", f"{metric}_ci95", 3))
-    for label, justify in cols:
-        t.add_column(label, justify=justify)
-    for label, _, _ in metrics:
-        t.add_column(label, justify="right")
-    if with_std:
-        t.add_column("vs best", justify="right")
-    for r in table:
-        cells = [str(r["model"]), str(r["family"]), f"{r['params']:,}", str(r["n"])]
+    header = [label for label, _ in cols] + [label for label, _, _ in metrics] + (["vs best"] if with_std else [])
+    justify = [j for _, j in cols] + ["right"] * (len(header) - len(cols))
+    body = []
+    ranked = sorted(table, key=lambda r: (not r.get("best"), -_num(r.get(metric))))
+    for r in ranked:
+        cells = [str(r["model"]) + (" *" if r.get("best") and not with_std else ""), str(r["family"]),
+                 f"{r['params']:,}", str(r["n"])]
         for _, key, digits in metrics:
             std = r.get(f"{key}_std") if with_std and key == metric else None  # the rest: means (JSON has all)
             cells.append(fmt(r.get(key), std, digits))
         if with_std:
             cells.append(vs_best(r))
-        t.add_row(*cells)
+        body.append(cells)
+    keep = list(range(len(header)))
+    if width is not None:
+        for label in DROP_ORDER:
+            if _table_width([header] + body, keep) <= width:
+                break
+            keep = [i for i in keep if header[i] != label]
+    dropped = [header[i] for i in range(len(header)) if i not in keep]
+    caption = f"vs best: best's mean {what} minus this model's, paired t-test over folds x seeds; * = significant at 5 %" \
+        if with_std else f"* best by {what}"
+    if dropped:
+        caption += f"; not shown at this width: {', '.join(dropped)} (--json has every column)"
+    t = Table(title=title, caption=caption)
+    for i in keep:
+        t.add_column(header[i], justify=justify[i], no_wrap=True)
+    for cells in body:
+        t.add_row(*(cells[i] for i in keep))
     return t
+
+
+def _table_width(rows: list[list[str]], keep: list[int]) -> int:
+    """Characters a rich table with the default box needs: each column's widest cell + 2 of padding,
+    plus one border per column and one more."""
+    return sum(max(len(r[i]) for r in rows) + 3 for i in keep) + 1
+
+
+def _num(v) -> float:
+    return float(v) if isinstance(v, (int, float)) and not math.isnan(v) else -math.inf
 
 
 def render_per_class(rows: list[dict]) -> list[Table]:

@@ -106,7 +106,8 @@ def recommend_command(
 def _table(rec, ds) -> Table:
     front = {c.model for c in rec.front}
     t = Table(title=f"Measured models on {ds} ({rec.metric}; ★ = Pareto front, → = recommended)")
-    for label in ("model", "accuracy", "latency ms", "params", "train time s", "constraints"):
+    score = "macro-F1" if rec.metric == "macro_f1" else "accuracy"
+    for label in ("model", score, "latency ms", "params", "train time s", "constraints"):
         t.add_column(label, justify="left" if label in ("model", "constraints") else "right")
     for c in sorted(rec.candidates, key=lambda c: -(c.accuracy or 0.0)):
         mark = ("→ " if rec.chosen is not None and c.model == rec.chosen.model else "  ") + c.model
