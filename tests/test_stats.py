@@ -60,3 +60,21 @@ def test_per_class_summary_averages_scores_and_counts_support_per_seed():
     (c,) = s[("d", "m")]["per_class"]
     assert c["f1"] == 0.75 and c["support"] == 22 and s[("d", "m")]["confusion"] == [[44]]
     assert per_class_summary([{"dataset": "d", "model": "m"}]) == {}
+
+
+def test_choose_best_ties_under_one_test_example_and_picks_the_cheaper():
+    from seqarena.run.stats import choose_best
+
+    def rows(model, accs, latency):
+        return [{"dataset": "d", "model": model, "fold": None, "seed": s, "test_acc": a, "n_test": 1000,
+                 "latency_ms": latency, "params": 10, "train_time_s": 1.0} for s, a in enumerate(accs)]
+
+    # one run each: no paired test; a gap of half an example is a tie, the cheaper model wins
+    r = choose_best(rows("big", [0.9005], 2.0) + rows("small", [0.9000], 1.0))["d"]
+    assert (r["top"], r["best"], r["tied"]) == ("big", "small", ["big"])
+    # two examples apart with one run: no tie, the most accurate wins
+    r = choose_best(rows("big", [0.902], 2.0) + rows("small", [0.900], 1.0))["d"]
+    assert (r["best"], r["tied"]) == ("big", [])
+    # consistently better over three seeds (significant): no tie even though the gap is small
+    r = choose_best(rows("big", [0.910, 0.920, 0.930], 2.0) + rows("small", [0.905, 0.914, 0.926], 1.0))["d"]
+    assert r["best"] == "big" and r["tests"]["small"]["significant"]

@@ -39,5 +39,5 @@ def test_report_renders_in_chromium(full_report, tmp_path, width, height):
     assert value["innerWidth"] == width  # the viewport meta makes the layout as wide as the screen
     assert value["scrollWidth"] <= width  # no sideways scrolling of the page itself
     assert value["tables"] == value["looseTables"] > 0  # every table sits in its scroll box
-    assert len(value["sections"]) == 10
+    assert len(value["sections"]) == 11
     assert shot.read_bytes().startswith(b"\x89PNG")

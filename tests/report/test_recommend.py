@@ -100,9 +100,25 @@ def test_cheaper_model_not_significantly_worse_is_named():
         }
     )
     rec = recommend(rows)
-    assert rec.chosen.model == "big"
-    assert rec.tied == ["cheap"]  # 'bad' is consistently 0.2 worse: significant
-    assert "not significantly less accurate: cheap" in rec.reason
+    # the tie rule: big's lead is inside the noise (not significant), so the cheaper model wins
+    assert rec.chosen.model == "cheap"
+    assert rec.tied == ["big"]  # 'bad' is consistently 0.2 worse: significant, not tied
+    assert "cheap is as good as the highest mean test accuracy within the noise" in rec.reason
+    assert "10.0 x lower latency than big" in rec.reason
+
+
+def test_the_table_and_the_recommendation_name_the_same_best():
+    from seqarena.report.tables import results_tables
+
+    tie = make_rows({"slow": {"acc": [0.950, 0.951, 0.949], "latency_ms": 2.0},
+                     "quick": {"acc": [0.948, 0.952, 0.950], "latency_ms": 0.5}})
+    apart = make_rows({"slow": {"acc": [0.95, 0.96, 0.955], "latency_ms": 2.0},
+                       "quick": {"acc": [0.90, 0.91, 0.905], "latency_ms": 0.5}})
+    for rows, best in ((tie, "quick"), (apart, "slow")):
+        table = results_tables(rows)[0]
+        first = table.rows[0]
+        assert first[0] == best and first[3] == "best"  # the table's first row is the best one
+        assert recommend(rows).chosen.model == best
 
 
 def test_single_run_says_differences_are_untested():

@@ -16,6 +16,7 @@ from seqarena.report import write_report
 from seqarena.run.store import ResultsStore
 
 SECTIONS = (
+    "answer",
     "overview",
     "results",
     "per-class",

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from seqarena.run.cells import Cell
 from seqarena.run.spec import Spec
-from seqarena.run.stats import aggregate, best_vs_rest, per_class_summary
+from seqarena.run.stats import aggregate, choose_best, per_class_summary
 
 # --metric value -> the row column it ranks by
 METRICS = {"accuracy": "test_acc", "macro_f1": "macro_f1"}
@@ -20,10 +20,11 @@ def summary(rows: list[dict], metric: str = METRIC) -> tuple[list[dict], dict]:
     """(one row per dataset x model with mean/std/CI and the paired test against the dataset's best
     model by `metric`, the best_vs_rest result). The paired test pairs rows with the same fold and seed."""
     table = aggregate(rows)
-    tests = best_vs_rest(rows, metric)
+    tests = choose_best(rows, metric)  # the tie rule: within the noise, the cheaper model is best
     for r in table:
         t = tests.get(r["dataset"], {})
         r["best"] = t.get("best") == r["model"]
+        r["tied_with_best"] = r["model"] in t.get("tied", [])
         vs = t.get("tests", {}).get(r["model"])
         r["vs_best_diff"] = vs["mean_diff"] if vs else None  # best minus this model
         r["vs_best_p"] = vs["p_value"] if vs else None
@@ -93,8 +94,10 @@ def render_table(table: list[dict], with_std: bool, title: str, metric: str = ME
                 break
             keep = [i for i in keep if header[i] != label]
     dropped = [header[i] for i in range(len(header)) if i not in keep]
-    caption = f"vs best: best's mean {what} minus this model's, paired t-test over folds x seeds; * = significant at 5 %" \
-        if with_std else f"* best by {what}"
+    caption = (f"best: the cheapest model within the noise of the highest mean {what} (gap inside the paired "
+               f"test's 95 % interval or under one test example); vs best: best's mean minus this model's, "
+               "paired t-test over folds x seeds, * = significant at 5 %") if with_std else \
+        f"* best: the cheapest model within one test example of the highest {what}"
     if dropped:
         caption += f"; not shown at this width: {', '.join(dropped)} (--json has every column)"
     t = Table(title=title, caption=caption)
@@ -132,6 +135,8 @@ def render_per_class(rows: list[dict]) -> list[Table]:
 def vs_best(r: dict) -> str:
     if r.get("best"):
         return "best"
+    if r.get("tied_with_best") and r.get("vs_best_diff") is not None and r.get("vs_best_p") is None:
+        return f"{r['vs_best_diff']:+.3f} tie"
     if r.get("vs_best_diff") is None:
         return "-"
     p = r["vs_best_p"]

@@ -40,6 +40,7 @@ def build_document(run: RunData) -> list[Section]:
     )
     colors = plots.model_colors(models)  # one colour per model across every figure
     return [
+        _answer(run),
         _overview(run),
         _results(run),
         _per_class(run),
@@ -55,6 +56,26 @@ def build_document(run: RunData) -> list[Section]:
 
 def _missing(what: str, source: str) -> str:
     return f"No {what} in this run directory ({source})."
+
+
+def _answer(run: RunData) -> Section:
+    """The answer first: for each dataset, the model to use and why, by the same tie rule as the
+    results table (within the noise, the cheaper model), with no constraints."""
+    if not run.rows:
+        return Section("answer", "The answer", [_missing("measured results", "nothing to recommend; run "
+                                                         "`seqarena compare --out DIR`")])
+    b: list[Block] = []
+    for ds in datasets(run.rows):
+        rec = recommend([r for r in run.rows if r.get("dataset") == ds], Constraints())
+        if rec.chosen is None:
+            continue
+        c = rec.chosen
+        # the reason's first sentence without its constraint preamble ("N of M models meet ..., and")
+        first = rec.reason.split("), and ", 1)[-1].split(". ")[0].rstrip(".")
+        b.append(f"**Use {c.model} on {ds}.** {first[0].upper() + first[1:]}.")
+    b.append("Limits of your own (latency, parameters, training time, an accuracy floor): "
+             "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.")
+    return Section("answer", "The answer", b)
 
 
 def _overview(run: RunData) -> Section:

@@ -42,6 +42,7 @@ img{display:block;max-width:100%;height:auto}
 figcaption{font-size:.85rem;color:#555;margin-top:.3rem}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em;background:#f3f3f3;
  padding:0 .2em;border-radius:3px;overflow-wrap:anywhere}
+#answer{border:2px solid #0b57d0;border-radius:6px;padding:.2rem 1rem .5rem;background:#f5f8ff;margin-bottom:1.5rem}
 details{margin:.5rem 0 1rem}
 summary{cursor:pointer;font-weight:600}
 @media (max-width:600px){main{padding:.75rem}h1{font-size:1.35rem}h2{font-size:1.15rem}}
@@ -78,8 +79,9 @@ def _section(s: Section) -> str:
 
 
 def inline(text: str) -> str:
-    """Escape text; `backticks` become <code>."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+    """Escape text; `backticks` become <code>, **stars** <strong>."""
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
 
 
 def _table(t: Table) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from seqarena.run.stats import aggregate, best_vs_rest
+from seqarena.run.stats import aggregate, choose_best
 
 # (field, +1 when higher is better / -1 when lower is better, label with unit)
 OBJECTIVES = (
@@ -82,7 +82,7 @@ class Recommendation:
     feasible: list[Candidate]
     front: list[Candidate]  # Pareto front over all measured candidates
     rejected: dict[str, list[str]]  # model -> the constraints it breaks
-    tied: list[str]  # feasible models not significantly less accurate than the chosen one
+    tied: list[str]  # feasible models inside the noise of the most accurate one, besides the chosen one
     reason: str
 
     def to_dict(self) -> dict:
@@ -159,19 +159,25 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
             [],
             f"No measured model meets the constraints ({constraints.describe()}): {why}.",
         )
-    chosen = min(feasible, key=lambda c: (-c.accuracy, *_cost_key(c)))
     names = {c.model for c in feasible}
-    result = best_vs_rest([r for r in rows if r.get("model") in names], metric=metric).get(chosen.dataset, {})
-    tests = result.get("tests", {}) if result.get("best") == chosen.model else {}
-    tied = [
-        m for m, t in tests.items() if t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"]
-    ]
-    reason = _explain(chosen, cands, feasible, front, rejected, tests, tied, constraints, metric)
+    result = choose_best([r for r in rows if r.get("model") in names], metric=metric)
+    ds = next(iter(result), None)
+    if ds is None:  # no row carries the metric
+        chosen = min(feasible, key=lambda c: (-c.accuracy, *_cost_key(c)))
+        result_ds: dict = {"best": chosen.model, "top": chosen.model, "tied": [], "tests": {}}
+    else:
+        result_ds = result[ds]
+        chosen = next(c for c in feasible if c.model == result_ds["best"])
+    tests, tied = result_ds["tests"], list(result_ds["tied"])
+    top = next((c for c in feasible if c.model == result_ds["top"]), chosen)
+    reason = _explain(chosen, top, cands, feasible, front, rejected, tests, tied, constraints, metric,
+                      result_ds.get("one_example", 0.0))
     return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
 
 
 def _explain(
     chosen: Candidate,
+    top: Candidate,
     cands: list[Candidate],
     feasible: list[Candidate],
     front: list[Candidate],
@@ -180,39 +186,46 @@ def _explain(
     tied: list[str],
     constraints: Constraints,
     metric: str,
+    one_example: float = 0.0,
 ) -> str:
     acc = "macro-F1" if metric == "macro_f1" else metric.replace("_acc", " accuracy")
     verb = "meets" if len(feasible) == 1 else "meet"
-    s = [
-        (
-            f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
-            f"{len(feasible)} of {len(cands)} measured models {verb} the constraints "
-            f"({constraints.describe()}), "
-            f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."
-        )
-    ]
-    cheaper = sorted(
-        (c for c in feasible if c.model in tied and _cost_key(c) < _cost_key(chosen)), key=_cost_key
-    )
-    if cheaper:
-        alt = cheaper[0]
-        s.append(
-            "Cheaper and not significantly less accurate: "
-            + ", ".join(f"{c.model} ({_acc(c)}, p = {tests[c.model]['p_value']:.2f})" for c in cheaper)
-            + f"; the cheapest, {alt.model}, runs at {_cost(alt)}. A paired t-test over few runs has little "
-            "power, so weigh the accuracy gap yourself or tighten the constraints."
-        )
+    head = (f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
+            f"{len(feasible)} of {len(cands)} measured models {verb} the constraints ({constraints.describe()}), ")
+    if chosen.model == top.model:
+        s = [head + f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."]
+    else:
+        gap = top.accuracy - chosen.accuracy
+        t = tests.get(top.model)
+        why = (f"under one test example ({one_example:.4f})" if gap < one_example else
+               f"inside the noise (paired t-test p = {t['p_value']:.2f})" if t else "inside the noise")
+        s = [head + f"and {chosen.model} is as good as the highest mean {acc} within the noise: "
+             f"{_acc(chosen)} against {top.model}'s {_acc(top)}, a gap of {gap:.3f}, {why}; of the models "
+             f"tied so, {chosen.model} is the cheapest, at {_cost(chosen)}{_ratio(chosen, top)}."]
+    others = [m for m in tied if m != top.model]
+    if others:
+        s.append("Also tied within the noise (more costly): " + ", ".join(others) + ".")
     if chosen.n < 2:
         s.append(
             "With one run per model, accuracy differences are not tested for significance; "
             "more seeds would test them."
         )
+    elif tied:
+        s.append("A paired t-test over few runs has little power: a tie says the runs cannot tell the models "
+                 "apart, not that they are equal.")
     if rejected:
         s.append("Excluded: " + "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) + ".")
     s.append(
         f"Pareto front (accuracy, latency, parameters, training time): {', '.join(c.model for c in front)}."
     )
     return " ".join(s)
+
+
+def _ratio(cheap: Candidate, dear: Candidate) -> str:
+    """' (N x lower latency than X)' when both latencies are measured."""
+    if cheap.latency_ms and dear.latency_ms and dear.latency_ms > cheap.latency_ms:
+        return f" ({dear.latency_ms / cheap.latency_ms:.1f} x lower latency than {dear.model})"
+    return ""
 
 
 def _cost_key(c: Candidate) -> tuple[float, float, float]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from seqarena.report.recommend import accuracy_metric
-from seqarena.run.stats import aggregate, best_vs_rest
+from seqarena.run.stats import aggregate, choose_best
 
 
 @dataclass(frozen=True)
@@ -39,19 +39,19 @@ def results_tables(rows: list[dict]) -> list[Table]:
     metric = accuracy_metric(rows)
     label = metric.replace("_acc", " acc")
     keys = (metric, "train_acc", "macro_f1", "train_time_s", "latency_ms", "throughput")
-    tests = best_vs_rest(rows, metric=metric)
+    tests = choose_best(rows, metric=metric)
     out = []
     for ds in datasets(rows):
         rs = [r for r in rows if r.get("dataset") == ds]
-        summary = sorted(aggregate(rs, metrics=keys), key=lambda s: -_num(s[metric], -1.0))
-        t = tests.get(ds, {"best": None, "tests": {}})
+        t = tests.get(ds, {"best": None, "tests": {}, "tied": []})
+        summary = sorted(aggregate(rs, metrics=keys), key=lambda s: (s["model"] != t["best"], -_num(s[metric], -1.0)))
         body = []
         for s in summary:  # the accuracy first: on a phone the first columns are what shows
             cells = [
                 str(s["model"]),
                 fmt_mean(s[metric], s[f"{metric}_std"], 3),
                 fmt_ci(s[metric], s[f"{metric}_ci95"], 3),
-                _versus(str(s["model"]), t),
+                _versus(str(s["model"]), t) + (" (tie)" if s["model"] in t.get("tied", []) else ""),
             ]
             cells += [fmt_mean(s[k], s[f"{k}_std"], d) for _, k, d in _RESULT_METRICS]
             cells += [
@@ -66,8 +66,11 @@ def results_tables(rows: list[dict]) -> list[Table]:
         notes = [
             (
                 f"Mean ± sample std over runs (seeds × folds). 95 % CI: Student-t interval of the mean "
-                f"(needs 2+ runs). 'vs best': paired t-test of the most accurate model ({t['best']}) "
-                f"against each other model on the same seeds/folds, two-sided, 5 % level."
+                f"(needs 2+ runs). Best ({t['best']}): the cheapest model (latency, then parameters, then "
+                f"training time) whose gap to the highest mean is inside the noise, i.e. the paired t-test "
+                f"does not reject it or it is under one test example; 'tie' marks the others inside it. "
+                f"'vs best': paired t-test of the best against each other model on the same seeds/folds, "
+                f"two-sided, 5 % level."
             )
         ]
         out.append(Table(cols, body, caption=f"Results on {ds}", notes=notes))

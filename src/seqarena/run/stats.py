@@ -66,7 +66,7 @@ def paired_test(a: list[float], b: list[float]) -> dict:
 
 
 def best_vs_rest(rows: list[dict], metric: str = "test_acc", by: str = "model",
-                 pair_on: tuple[str, ...] = ("dataset", "fold", "seed")) -> dict:
+                 pair_on: tuple[str, ...] = ("dataset", "fold", "seed"), force_best: dict | None = None) -> dict:
     """For each group of `by` (per dataset), a paired test of the best (highest mean `metric`) against
     every other one, pairing rows that share `pair_on`. Returns {dataset: {'best', 'tests': {model: test}}}."""
     out: dict = {}
@@ -78,6 +78,8 @@ def best_vs_rest(rows: list[dict], metric: str = "test_acc", by: str = "model",
         if not by_model:
             continue
         best = max(by_model, key=lambda m: statistics.fmean(by_model[m].values()))
+        if force_best and force_best.get(ds) in by_model:  # e.g. the tie rule's choice (choose_best)
+            best = force_best[ds]
         tests = {}
         for m, vals in by_model.items():
             if m == best:
@@ -119,3 +121,41 @@ def per_class_summary(rows: list[dict]) -> dict[tuple[str, str], dict]:
 
 def _loads(v):
     return json.loads(v) if isinstance(v, str) else v
+
+
+COST_KEYS = ("latency_ms", "params", "train_time_s")  # the order in which cost breaks a tie
+
+
+def choose_best(rows: list[dict], metric: str = "test_acc",
+                pair_on: tuple[str, ...] = ("dataset", "fold", "seed")) -> dict:
+    """The one tie rule of the project, per dataset. `top` has the highest mean `metric`; a model is
+    *tied* with it when the gap is inside the noise: the paired t-test over shared folds x seeds does
+    not reject equality (0 lies in the 95 % interval of the paired difference), or the gap is smaller
+    than one test example (1 / n_test). Of the top and the tied models the cheapest (batch-1 latency,
+    then parameters, then training time) is `best`, and `tests` pairs `best` against every other
+    model. Returns {dataset: {'best', 'top', 'tied': [...], 'tests': {model: test}, 'one_example'}}."""
+    out: dict = {}
+    for ds, res in best_vs_rest(rows, metric, pair_on=pair_on).items():
+        rs = [r for r in rows if r.get("dataset") == ds and r.get(metric) is not None]
+        means = {m: statistics.fmean(float(r[metric]) for r in rs if r["model"] == m)
+                 for m in dict.fromkeys(r["model"] for r in rs)}
+        n_test = [int(r["n_test"]) for r in rs if isinstance(r.get("n_test"), (int, float)) and r["n_test"]]
+        one = 1.0 / min(n_test) if n_test else 0.0
+        top = res["best"]
+        tied = [m for m, t in res["tests"].items()
+                if means[top] - means[m] <= 0 or means[top] - means[m] < one or (t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"])]
+
+        def cost(m: str) -> tuple:
+            vals = []
+            for k in COST_KEYS:
+                xs = [float(r[k]) for r in rs if r["model"] == m and isinstance(r.get(k), (int, float))
+                      and math.isfinite(float(r[k]))]
+                vals.append(statistics.fmean(xs) if xs else math.inf)
+            return tuple(vals)
+
+        best = min([top, *tied], key=lambda m: (cost(m), -means[m]))
+        tests = res["tests"] if best == top else best_vs_rest(
+            rows, metric, pair_on=pair_on, force_best={ds: best})[ds]["tests"]
+        out[ds] = {"best": best, "top": top, "tied": [m for m in [top, *tied] if m != best], "tests": tests,
+                   "one_example": one, "means": means}
+    return out
