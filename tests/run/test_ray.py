@@ -109,3 +109,21 @@ def test_ray_executor_gives_the_local_executor_rows(ray_address, tmp_path, capsy
         untimed = [[{k: v for k, v in e.items() if not k.endswith("_s")} for e in json.loads(x["history"])]
                    for x in (r, row)]
         assert untimed[0] == untimed[1]  # every epoch's losses and accuracies, not its timings
+
+
+def test_ray_executor_runs_a_file_dataset(ray_address, tmp_path, capsys):
+    """The cells carry their FileSource: Ray's workers load the user's file themselves."""
+    rows = [(f"good fine film {i}", "pos") for i in range(20)] + [(f"bad dull plot {i}", "neg") for i in range(20)]
+    data = tmp_path / "mine.tsv"
+    data.write_text("text\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in rows))
+    argv = ["compare", "--train", str(data), "--models", "nbsvm", "--folds", "2", "--threads", "1",
+            "--device", "cpu", "--json"]
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--executor", "ray", "--address", ray_address, "--out", str(tmp_path / "ray")])
+    assert e.value.code == 0, capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--jobs", "1", "--out", str(tmp_path / "local")])
+    assert e.value.code == 0, capsys.readouterr().err
+    got = {d: sorted((r["fold"], r["test_acc"], r["dataset"]) for r in
+                     json.loads((tmp_path / d / "results.json").read_text())["rows"]) for d in ("ray", "local")}
+    assert got["ray"] == got["local"] and len(got["ray"]) == 2 and got["ray"][0][2] == "mine"
