@@ -173,3 +173,10 @@ def test_mixed_analysis_rows(tmp_path):
     s = sections(write_report(d)[0].read_text())["gradient-flow"]
     assert "first / last" in s and "<img" in s  # the flow rows: summary and plot
     assert "d hidden" in s and "char-gru" in s  # the other rows: as they come
+
+
+def test_tick_labels_are_short():
+    from seqarena.report.plots import tick_label
+
+    assert [tick_label(v) for v in (0.332194512, 12000.0, 2.5e-05, 0, 1.0, 250.0)] == \
+        ["0.332", "12,000", "2.5e-05", "0", "1", "250"]

@@ -68,23 +68,36 @@ def _render(draw, *args) -> bytes:
 
 
 def _log_if_wide(ax, values: list[float], axis: str) -> None:
-    """Log scale when the values span more than a factor of 20, with plain tick labels (10, not 10^1)."""
+    """Log scale when the values span more than a factor of 20, ticks from matplotlib's LogLocator at
+    1, 2 and 5 per decade, labelled as plain numbers (10, not 10^1)."""
     pos = [v for v in values if v is not None and v > 0]
     if pos and max(pos) / min(pos) >= 20:
-        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
-        _plain_ticks(ax.xaxis if axis == "x" else ax.yaxis)
-        if len(set(pos)) <= 8:  # few measured levels (a probe's knob): label exactly those
-            from matplotlib.ticker import FixedLocator
+        from matplotlib.ticker import LogLocator
 
-            (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(FixedLocator(sorted(set(pos))))
+        (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+        a = ax.xaxis if axis == "x" else ax.yaxis
+        a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=8))
+        _plain_ticks(a)
 
 
 def _plain_ticks(axis) -> None:
+    """Short plain labels (3 significant digits, thousands separated) and no minor labels, which
+    overlap on a range under one decade."""
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
-    # a range under one decade gets labelled minor ticks (2x10^1, 3x10^1, ...) that overlap: drop them
+    axis.set_major_formatter(FuncFormatter(lambda v, _: tick_label(v)))
     axis.set_minor_formatter(NullFormatter())
+
+
+def tick_label(v: float) -> str:
+    """0.332194512 -> '0.332', 12000 -> '12,000', 2.5e-05 -> '2.5e-05'."""
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 1e-3:
+        return f"{v:.3g}"
+    return f"{v:.2g}"
 
 
 def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Figure | None:
