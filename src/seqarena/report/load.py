@@ -77,9 +77,11 @@ def _result_rows(d: Path, notes: list[str]) -> tuple[list[dict], str]:
     db = d / "results.sqlite"
     if db.is_file():
         try:
-            store = ResultsStore(db)
-            rows = store.rows()
-            store.close()
+            store = ResultsStore.open_readonly(db)  # a reader never writes, never switches a file to WAL
+            try:
+                rows = store.rows()
+            finally:
+                store.close()
         except sqlite3.Error as e:  # a damaged or foreign file
             raise InputError(f"{db}: cannot read the results store ({e})") from None
         return [_clean(r) for r in rows], db.name
