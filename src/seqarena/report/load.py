@@ -43,9 +43,8 @@ def load_run(run_dir: Path | str) -> RunData:
     """Read a run directory. Raises InputError when it is missing or holds nothing a report can show."""
     d = Path(run_dir)
     if not d.is_dir():
-        raise InputError(
-            f"{d}: not a directory; give a run directory written by `seqarena compare --out DIR`"
-        )
+        what = "not a directory" if d.exists() else "no such directory"
+        raise InputError(f"{d}: {what}; give a run directory written by `seqarena compare --out DIR`")
     notes: list[str] = []
     rows, source = _result_rows(d, notes)
     analyses: dict[str, Analysis] = {}

@@ -123,7 +123,8 @@ def parse_spec(text: str, source: str) -> Spec:
         try:
             check_hparams(m, {**hparams_of(m), **over})
         except FieldError as e:
-            table = f"hparams.{m}" if e.field in per_model.get(m, {}) else "hparams"
+            own = e.field in per_model.get(m, {}) or m in per_model and e.field not in shared
+            table = f"hparams.{m}" if own else "hparams"  # the model's own table when the key is not shared
             err.fail(table, e.field, f"{e.what} (model '{m}')")
     return spec
 

@@ -45,7 +45,8 @@ def load_checkpoint(path: Path | str, task: str | None = None) -> dict:
     """Load and check a checkpoint; with `task`, refuse one made for another task."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: no such checkpoint file")
+        raise InputError(f"{path}: is a directory, not a checkpoint file" if path.is_dir()
+                         else f"{path}: no such checkpoint file")
     try:
         with warnings.catch_warnings():  # torch warns about pickle protocols on files it then refuses
             warnings.simplefilter("ignore", UserWarning)
