@@ -33,7 +33,7 @@ def _rows(run_dir: Path) -> list[dict]:
     db = run_dir / "results.sqlite"
     if not db.is_file():
         return load_run(run_dir).rows
-    store = ResultsStore(db)
+    store = ResultsStore.open_readonly(db)  # a reader never writes
     try:
         return store.rows()
     finally:

@@ -21,9 +21,10 @@ class Evil:
 
 def test_round_trip(tmp_path):
     m = create_model("textcnn", "classify", 40, 3, n_filters=5).eval()
-    save_checkpoint(tmp_path / "m.pt", m, vocab=["<pad>", "<unk>", "a"], label_names=["x", "y", "z"])
+    vocab = ["<pad>", "<unk>"] + [f"w{i}" for i in range(2, 40)]
+    save_checkpoint(tmp_path / "m.pt", m, vocab=vocab, label_names=["x", "y", "z"])
     ckpt = load_checkpoint(tmp_path / "m.pt", task="classify")
-    assert ckpt["vocab"][2] == "a" and ckpt["label_names"] == ["x", "y", "z"]
+    assert ckpt["vocab"][2] == "w2" and ckpt["label_names"] == ["x", "y", "z"]
     m2 = model_from_checkpoint(ckpt)
     x, L = torch.randint(1, 40, (2, 6)), torch.tensor([6, 4])
     torch.testing.assert_close(m2(x, L), m(x, L))

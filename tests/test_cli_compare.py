@@ -75,3 +75,49 @@ def test_help_explains():
         assert flag in r.stdout
     top = subprocess.run([sys.executable, "-m", "seqarena", "--help"], capture_output=True, text=True)
     assert top.returncode == 0 and "compare" in top.stdout
+
+
+def _fail_every_cell(monkeypatch):
+    import seqarena.run.executors as ex
+
+    def boom(*a, **k):
+        raise RuntimeError("cell exploded")
+
+    monkeypatch.setattr(ex, "run_cell", boom)
+
+
+def test_a_run_whose_cells_all_fail_never_replaces_saved_results(capsys, tmp_path, monkeypatch):
+    code, _, _ = cli(capsys, "compare", "--models", "bow", "--epochs", "1", "--jobs", "1", "--out", str(tmp_path))
+    assert code == 0
+    saved = (tmp_path / "results.json").read_bytes()
+    _fail_every_cell(monkeypatch)
+    code, _, err = cli(capsys, "compare", "--models", "bow", "--epochs", "2", "--jobs", "1", "--out", str(tmp_path))
+    assert code == 1 and "1 cell(s) failed" in err and "RuntimeError: cell exploded" in err
+    assert (tmp_path / "results.json").read_bytes() == saved  # not rewritten with 0 rows
+    code, out, _ = cli(capsys, "recommend", str(tmp_path), "--json")
+    assert code == 0 and json.loads(out)["chosen"] is not None  # the earlier result is still there
+
+
+def test_without_out_a_failed_cell_names_its_error_not_a_database(capsys, monkeypatch):
+    _fail_every_cell(monkeypatch)
+    code, _, err = cli(capsys, "compare", "--models", "bow", "--epochs", "1", "--jobs", "1")
+    assert code == 1 and "RuntimeError: cell exploded" in err and "results.sqlite" not in err
+
+
+def test_a_crashed_claimant_of_this_host_is_retried_at_once(capsys, tmp_path):
+    """A run killed mid-cell leaves it 'running' under its (dead) pid: the next run takes it over."""
+    from seqarena.run.store import ResultsStore
+
+    code, _, _ = cli(capsys, "compare", "--models", "bow", "--epochs", "1", "--jobs", "1", "--out", str(tmp_path))
+    db = sqlite3.connect(tmp_path / "results.sqlite")
+    (cell_id,) = db.execute("SELECT cell_id FROM results").fetchone()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import socket
+    db.execute("UPDATE results SET status = 'running', owner = ?, lease_until = 1e12",
+               (f"{socket.gethostname()}:{dead.pid}:x",))
+    db.commit()
+    code, _, err = cli(capsys, "compare", "--models", "bow", "--epochs", "1", "--jobs", "1", "--out", str(tmp_path))
+    assert code == 0 and "1 left running by an interrupted run are re-run" in err
+    assert ResultsStore.open_readonly(tmp_path / "results.sqlite").statuses() == {cell_id: "done"}
+    assert db.execute("SELECT attempts FROM results").fetchone()[0] == 2

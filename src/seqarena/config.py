@@ -7,7 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from seqarena.errors import InputError
+from seqarena.checks import MAX_BATCH, MAX_EPOCHS, check_float, check_int
+from seqarena.errors import FieldError, InputError
 
 OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
 
@@ -36,22 +37,28 @@ class TrainConfig:
     dev_ties: str = "first"
 
     def __post_init__(self) -> None:
-        check_positive("epochs", self.epochs)
-        check_positive("batch_size", self.batch_size)
-        check_positive("eval_batch_size", self.eval_batch_size)
+        check_positive("epochs", self.epochs, MAX_EPOCHS)
+        check_positive("batch_size", self.batch_size, MAX_BATCH)
+        check_positive("eval_batch_size", self.eval_batch_size, MAX_BATCH)
         if self.optimizer not in OPTIMIZERS:
-            raise InputError(f"optimizer: unknown '{self.optimizer}'; choose from {list(OPTIMIZERS)}")
-        if self.lr <= 0:
-            raise InputError(f"lr must be > 0 (got {self.lr})")
+            raise FieldError("optimizer", f"unknown '{self.optimizer}'; choose from {list(OPTIMIZERS)}")
+        check_float("lr", self.lr, 0.0, lo_open=True)
+        check_float("weight_decay", self.weight_decay, 0.0)
+        check_float("rho", self.rho, 0.0, 1.0, hi_open=True)
+        for name in ("max_norm", "grad_clip", "embed_init"):
+            if getattr(self, name) is not None:
+                check_float(name, getattr(self, name), 0.0, lo_open=True)
+        if self.patience is not None:
+            check_int("patience", self.patience, 1)
         if self.dev_ties not in ("first", "last"):
-            raise InputError(f"dev_ties: unknown '{self.dev_ties}'; choose from ['first', 'last']")
-        if self.embed_init is not None and self.embed_init <= 0:
-            raise InputError(f"embed_init must be > 0 (got {self.embed_init})")
+            raise FieldError("dev_ties", f"unknown '{self.dev_ties}'; choose from ['first', 'last']")
 
 
-def check_positive(name: str, value: int) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise InputError(f"--{name.replace('_', '-')} must be an integer >= 1 (got {value!r})")
+def check_positive(name: str, value: int, maximum: int | None = None) -> None:
+    """An integer >= 1 (and <= maximum); the error names the flag (--batch-size for batch_size)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise FieldError(f"--{name.replace('_', '-')}", f"must be an integer >= 1 (got {value!r})")
+    check_int(f"--{name.replace('_', '-')}", value, 1, maximum)
 
 
 def with_overrides(cfg: Any, overrides: dict[str, Any], where: str = "train") -> Any:

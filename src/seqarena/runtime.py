@@ -35,7 +35,10 @@ def resolve_device(name: str = "auto") -> torch.device:
         raise InputError(f"--device: '{name}' requested but CUDA is not available on this machine")
     if base == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
         raise InputError(f"--device: '{name}' requested but MPS is not available on this machine")
-    return torch.device(name)
+    try:
+        return torch.device(name)
+    except (RuntimeError, ValueError):  # 'cpu:x', 'cuda:-1': torch's parser refuses it
+        raise InputError(f"--device: '{name}' is not a device; use cpu, cuda, cuda:N or mps") from None
 
 
 def set_threads(n: int | None) -> int:

@@ -63,7 +63,7 @@ def test_recommend_bad_flags_exit_2(results_only_run, capsys, args, needle):
 def test_bad_run_dir_exit_2(tmp_path, capsys):
     for cmd in ("recommend", "report"):
         code, _, err = run([cmd, str(tmp_path / "missing")], capsys)
-        assert code == 2 and "not a directory" in err and len(err.strip().splitlines()) == 1
+        assert code == 2 and "no such directory" in err and len(err.strip().splitlines()) == 1
     (tmp_path / "results.json").write_text("{broken")
     code, _, err = run(["recommend", str(tmp_path)], capsys)
     assert code == 2 and "results.json: not valid JSON" in err

@@ -124,7 +124,7 @@ def test_tolerant_analysis_reading(tmp_path):
 
 
 def test_bad_run_directory_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="not a directory"):
+    with pytest.raises(InputError, match="no such directory"):
         write_report(tmp_path / "missing")
     with pytest.raises(InputError, match="nothing to report"):
         write_report(tmp_path)

@@ -23,16 +23,68 @@ def test_baselines_learn_word_polarity(name):
     assert clf.n_weights > 0
 
 
-def test_nbsvm_interpolates_towards_the_mean_weight():
+def test_nbsvm_interpolates_the_whole_weight_vector_bias_included():
     from scipy import sparse
 
-    X = sparse.csr_matrix(np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0]]))
-    y = np.array([1, 1, 0, 0])
-    w1 = NBSVM(beta=1.0).fit(X, y).w_[0]  # beta 1: the SVM's own weights
-    w0 = NBSVM(beta=0.0).fit(X, y).w_[0]  # beta 0: every weight equals mean |w|
-    assert np.allclose(w0, np.abs(w1).mean())
-    wq = NBSVM(beta=0.25).fit(X, y).w_[0]
-    assert np.allclose(wq, 0.75 * np.abs(w1).mean() + 0.25 * w1)
+    X = sparse.csr_matrix(np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [0, 0, 1]]))
+    y = np.array([1, 1, 0, 0, 0])
+    m1 = NBSVM(beta=1.0).fit(X, y)  # beta 1: the SVM's own weights and bias
+    full = np.append(m1.w_[0], m1.b_[0])
+    assert m1.b_[0] != 0  # an unbalanced problem: the bias matters
+    m0 = NBSVM(beta=0.0).fit(X, y)  # beta 0: every entry, the bias too, equals mean |(w, b)|
+    assert np.allclose(np.append(m0.w_[0], m0.b_[0]), np.abs(full).mean())
+    mq = NBSVM(beta=0.25).fit(X, y)
+    assert np.allclose(np.append(mq.w_[0], mq.b_[0]), 0.75 * np.abs(full).mean() + 0.25 * full)
+
+
+def squared_hinge_svm(X: np.ndarray, y: np.ndarray, C: float) -> np.ndarray:
+    """min_w 0.5 |w|^2 + C sum_i max(0, 1 - y_i w.x_i)^2 (liblinear -s 1), y in {-1, 1}, by Newton's
+    method with a backtracking line search: a plain reference for the solver NB-SVM calls."""
+    w = np.zeros(X.shape[1])
+
+    def loss(w):
+        m = np.maximum(0.0, 1 - y * (X @ w))
+        return 0.5 * w @ w + C * (m @ m)
+
+    for _ in range(200):
+        m = 1 - y * (X @ w)
+        a = m > 0
+        grad = w - 2 * C * X[a].T @ (y[a] * m[a])
+        if np.linalg.norm(grad) < 1e-10:
+            break
+        step = np.linalg.solve(np.eye(len(w)) + 2 * C * X[a].T @ X[a], grad)
+        t = 1.0
+        while loss(w - t * step) > loss(w) - 0.25 * t * grad @ step and t > 1e-8:
+            t /= 2
+        w = w - t * step
+    return w
+
+
+def test_nbsvm_matches_a_plain_numpy_reference_on_unbalanced_data():
+    """Wang & Manning's NB-SVM computed step by step in numpy (log-count ratio, squared-hinge SVM with
+    the bias as the weight of a constant feature, interpolation of the whole vector) on a 30/70 set."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    n, V = 120, 30
+    y = (rng.random(n) < 0.3).astype(int)
+    rate = np.where(y[:, None] == 1, np.linspace(0.6, 0.05, V), np.linspace(0.1, 0.5, V))
+    F = (rng.random((n, V)) < rate).astype(float)  # binary features, informative but overlapping
+    beta, alpha, C = 0.25, 1.0, 0.5
+    p, q = alpha + F[y == 1].sum(0), alpha + F[y == 0].sum(0)
+    r = np.log((p / p.sum()) / (q / q.sum()))
+    Xr = np.hstack([F * r, np.ones((n, 1))])  # the bias: weight of a constant feature 1
+    wb = squared_hinge_svm(Xr, 2.0 * y - 1, C)
+    wb = (1 - beta) * np.abs(wb).mean() + beta * wb
+    test = (rng.random((50, V)) < 0.3).astype(float)
+    want = test @ (r * wb[:-1]) + wb[-1]
+
+    model = NBSVM(C=C, beta=beta, alpha=alpha).fit(sparse.csr_matrix(F), y)
+    got = model.decision_function(sparse.csr_matrix(test))[:, 0]
+    assert np.allclose(got, want, atol=2e-3 * np.abs(want).max())
+    assert np.array_equal(model.predict(sparse.csr_matrix(test)), (want > 0).astype(int))
+    # the fix this guards: the bias is shrunk with the weights, so the minority class is still predicted
+    assert 0.1 < model.predict(sparse.csr_matrix(F)).mean() < 0.5
 
 
 def test_nbsvm_handles_more_than_two_classes():

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 
 from seqarena.errors import InputError
-from seqarena.run.store import ResultsStore
+from seqarena.run.store import Heartbeat, ResultsStore
 
 IDS = {"cell_id": "e/d/m/h/0/0", "experiment": "e", "dataset": "d", "model": "m", "config_hash": "h",
        "fold": 0, "seed": 0}
@@ -64,3 +69,68 @@ def test_a_file_that_is_not_a_database_is_an_input_error(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(InputError, match="not a results database"):
         ResultsStore(bad)
+
+
+def test_a_claim_is_exclusive_until_done_or_its_lease_runs_out(tmp_path):
+    s = ResultsStore(tmp_path / "r.sqlite")
+    other = ResultsStore(tmp_path / "r.sqlite")  # a second run on the same file
+    assert s.claim(IDS, "host:1:a", lease_s=60)
+    assert not other.claim(IDS, f"{socket.gethostname()}:{os.getpid()}:b", lease_s=60)  # held, lease running
+    assert s.claim(IDS, "host:1:a", lease_s=60)  # the holder may claim again (a retry)
+    s.put({**IDS, "test_acc": 0.5})
+    assert not other.claim(IDS, "host:2:b")  # done: nobody trains it again
+    row = sqlite3.connect(tmp_path / "r.sqlite").execute(
+        "SELECT status, owner, attempts, lease_until FROM results").fetchone()
+    assert row == ("done", "host:1:a", 2, None)
+
+
+def test_an_expired_lease_or_a_dead_local_claimant_frees_the_cell(tmp_path):
+    s = ResultsStore(tmp_path / "r.sqlite")
+    me = f"{socket.gethostname()}:{os.getpid()}:me"
+    assert s.claim(IDS, "elsewhere:99:x", lease_s=-1)  # a claim whose lease already ran out
+    assert s.claim(IDS, me) and not ResultsStore(tmp_path / "r.sqlite").claim(IDS, "elsewhere:5:y")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    ids2 = {**IDS, "cell_id": "e/d/m/h/1/0", "fold": 1}
+    assert s.claim(ids2, f"{socket.gethostname()}:{dead.pid}:z", lease_s=600)  # its claimant is gone...
+    assert s.held_elsewhere({ids2["cell_id"]}, me) == 0
+    assert s.claim(ids2, me)  # ...so the cell is retried at once, despite the long lease
+    assert s.renew(me, lease_s=600) == 2
+    s.release(me)
+    assert ResultsStore(tmp_path / "r.sqlite").claim(IDS, "elsewhere:5:y")  # released: free now
+
+
+def test_the_heartbeat_keeps_a_lease_alive(tmp_path):
+    s = ResultsStore(tmp_path / "r.sqlite")
+    s.claim(IDS, "host:1:a", lease_s=0.4)
+    with Heartbeat(s.path, "host:1:a", lease_s=0.4):
+        time.sleep(1.0)  # longer than the lease: only renewals keep it
+        assert not ResultsStore(tmp_path / "r.sqlite").claim(IDS, "host:2:b")
+    time.sleep(0.5)
+    assert ResultsStore(tmp_path / "r.sqlite").claim(IDS, "host:2:b")
+
+
+def test_readers_open_read_only_and_never_touch_a_foreign_file(tmp_path):
+    path = tmp_path / "results.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE invoices (id INTEGER)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="not a results database"):
+        ResultsStore.open_readonly(path)
+    with pytest.raises(InputError, match="left unchanged"):
+        ResultsStore(path)  # a writer refuses it too, before switching it to WAL
+    assert path.read_bytes() == before
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.sqlite"]
+
+    good = tmp_path / "good.sqlite"
+    w = ResultsStore(good)
+    w.put({**IDS, "test_acc": 0.5})
+    w.close()
+    r = ResultsStore.open_readonly(good)
+    assert [row["test_acc"] for row in r.rows()] == [0.5]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        r.db.execute("DELETE FROM results")
+    r.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from seqarena.fsutil import atomic_write
 from seqarena.runtime import environment
 
 SCHEMA_VERSION = 1
@@ -37,12 +38,7 @@ def dumps(doc: dict) -> str:
 
 def write_json(out_dir: Path, doc: dict) -> Path:
     """Write `doc` to out_dir/<kind>.json (write then rename, so a crash never truncates it)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{doc['kind']}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(dumps(doc))
-    tmp.replace(path)
-    return path
+    return atomic_write(out_dir / f"{doc['kind']}.json", dumps(doc))
 
 
 def loglog_slope(xs: list[float], ys: list[float]) -> tuple[float, float]:

@@ -16,17 +16,23 @@ def parse_models(value: str | None, default: list[str]) -> list[str]:
     return default if value is None else parse_list(value, "--models", list_models("classify"))
 
 
-def parse_ints(value: str, flag: str, minimum: int = 1) -> list[int]:
-    """'16,32,64' -> [16, 32, 64], each an integer >= minimum."""
+def parse_ints(value: str, flag: str, minimum: int = 1, maximum: int | None = None) -> list[int]:
+    """'16,32,64' -> [16, 32, 64], each an integer in [minimum, maximum], at most 1,000 of them."""
+    parts = [v for v in value.split(",") if v.strip()]
+    if len(parts) > 1_000:
+        raise InputError(f"{flag}: {len(parts):,} values; at most 1,000")
     try:
-        items = [int(v) for v in value.split(",") if v.strip()]
+        items = [int(v) for v in parts]
     except ValueError:
-        raise InputError(f"{flag}: '{value}' is not a comma-separated list of integers") from None
+        raise InputError(f"{flag}: '{value[:80]}' is not a comma-separated list of integers") from None
     if not items:
         raise InputError(f"{flag}: empty list")
     bad = [v for v in items if v < minimum]
     if bad:
-        raise InputError(f"{flag}: values must be >= {minimum} (got {bad})")
+        raise InputError(f"{flag}: values must be >= {minimum} (got {bad[:5]})")
+    big = [v for v in items if maximum is not None and v > maximum]
+    if big:
+        raise InputError(f"{flag}: values must be <= {maximum:,} (got {big[0]:,}); that is the largest this accepts")
     return items
 
 

@@ -9,8 +9,16 @@ from contextlib import contextmanager
 from typing import Iterator, NoReturn
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
+from seqarena.checks import check_float, check_int
 from seqarena.errors import InputError
 
 err_console = Console(stderr=True)
@@ -36,9 +44,17 @@ def parse_list(value: str, flag: str, choices: list[str]) -> list[str]:
     return items
 
 
-def check_min(flag: str, value: int | None, minimum: int = 1) -> None:
-    if value is not None and value < minimum:
-        raise InputError(f"{flag} must be >= {minimum} (got {value})")
+def check_min(flag: str, value: int | None, minimum: int = 1, maximum: int | None = None) -> None:
+    """None (not given), or an integer in [minimum, maximum]; the error names the flag and the bound."""
+    if value is not None:
+        check_int(flag, value, minimum, maximum)
+
+
+def check_number(flag: str, value: float | None, lo: float | None = None, hi: float | None = None,
+                 lo_open: bool = False, hi_open: bool = False) -> None:
+    """None, or a finite number in the interval (NaN and infinity are never valid)."""
+    if value is not None:
+        check_float(flag, value, lo, hi, lo_open, hi_open)
 
 
 def progress_bar(transient: bool = False) -> Progress:

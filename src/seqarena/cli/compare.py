@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 
+from seqarena.checks import MAX_EPOCHS, MAX_JOBS, MAX_SEEDS, MAX_THREADS
 from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar, warnings_as_lines
 from seqarena.cli.compare_output import METRICS, clean, render_per_class, render_tables, summary
 from seqarena.data import DATASETS
@@ -23,12 +24,14 @@ from seqarena.data.inspect import inspect_dataset, summary_line
 from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
+from seqarena.fsutil import atomic_write, check_output_dir
 from seqarena.report import write_report
 from seqarena.run import Cell, ResultsStore, run_cells
 from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS, Event
-from seqarena.run.protocol import PROTOCOLS, fold_digest
+from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS, fold_digest
 from seqarena.run.spec import Spec, expand, load_preset, load_spec, preset_names, with_overrides
+from seqarena.run.store import Heartbeat, new_owner
 from seqarena.runtime import available_cores, resolve_device
 
 
@@ -81,9 +84,12 @@ def compare(
     Your own data: `seqarena compare --train reviews.csv --text-column body --label-column stars
     --models textcnn,gru,bilstm,nbsvm --seeds 3 --out runs/reviews` (without --test: 10-fold CV;
     with --test: that split, a dev set carved from train where the preset selects epochs on dev)."""
-    for flag, value in (("--epochs", epochs), ("--seeds", seeds), ("--jobs", jobs), ("--threads", threads)):
-        check_min(flag, value)
-    check_min("--folds", folds, 2)
+    for flag, value, most in (("--epochs", epochs, MAX_EPOCHS), ("--seeds", seeds, MAX_SEEDS),
+                              ("--jobs", jobs, MAX_JOBS), ("--threads", threads, MAX_THREADS)):
+        check_min(flag, value, 1, most)
+    check_min("--folds", folds, 2, MAX_FOLDS)
+    if out is not None:
+        check_output_dir(out, "--out")
     if executor not in EXECUTORS:
         parse_list(executor, "--executor", list(EXECUTORS))
     if protocol is not None and protocol not in PROTOCOLS:
@@ -118,23 +124,26 @@ def compare(
         out = default_run_dir()
         err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False)
     store = ResultsStore(out / "results.sqlite")
-    todo = _prepare_store(store, spec, cells, ddir)
+    owner = new_owner()  # this run's name on the cells it claims in the store
+    todo = _prepare_store(store, spec, cells, ddir, owner)
     if not as_json:  # a one-line look at each text dataset before the work starts
         for ds in spec.datasets:
             data = dataset(spec.ref(ds), ddir)
             if data.vocab is not None:
                 err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
-    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store)
-
-    failed = [(c, r) for c, r in zip(todo, rows) if r is None]
+    skipped: set[int] = set()  # cells another run holds
+    errors: dict[int, str] = {}  # cells that failed here: their one-line error
+    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store, owner,
+                skipped, errors)
     ids = {c.cell_id for c in cells}
     rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
     store.close()
     order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
     rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
     table, tests = summary(rows, METRICS[metric])
-    save_results(out, rows, table, tests)
-    err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
+    if rows or not (out / "results.json").is_file():  # never replace results by none
+        save_results(out, rows, table, tests)
+        err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:
@@ -144,9 +153,15 @@ def compare(
             for t in render_per_class(rows):
                 out_console.print(t)
         err_console.print(f"results written to {out}/results.json and {out}/results.sqlite")
-    if failed:
-        err_console.print(f"{len(failed)} cell(s) failed, e.g. {failed[0][0].cell_id}: see the 'error' column of "
-                          "results.sqlite; running the same command again retries them")
+    if skipped:
+        err_console.print(f"{len(skipped)} cell(s) left to another run that holds them in {out}/results.sqlite; "
+                          "run the same command again once it has finished to see them here")
+    if errors:
+        i, error = next(iter(errors.items()))
+        again = (f"; every error is in the 'error' column of {out}/results.sqlite, and running the same "
+                 "command again retries them")
+        err_console.print(f"{len(errors)} cell(s) failed, e.g. {todo[i].cell_id}: {error}{again}",
+                          highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -198,7 +213,8 @@ def _fold_subset(value: str | None) -> tuple[int, ...] | None:
     return tuple(dict.fromkeys(folds))
 
 
-def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir: str | None) -> list[Cell]:
+def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir: str | None,
+                   owner: str) -> list[Cell]:
     """Record the spec and the fold assignments; return the cells not yet done."""
     for name, src in spec.files.items():  # an edited file under the same name is refused, not mixed in
         store.record_dataset(name, src.digest, src.to_dict())
@@ -208,17 +224,21 @@ def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir:
         store.record_folds(c[0], c[2], c[3], folds, fold_digest(folds))
     status = store.statuses()
     todo = [c for c in cells if status.get(c.cell_id) != "done"]
-    stale = sum(status.get(c.cell_id) == "running" for c in cells)
-    if len(todo) < len(cells) or stale:
+    held = store.held_elsewhere({c.cell_id for c in todo}, owner)
+    stale = sum(status.get(c.cell_id) == "running" for c in cells) - held
+    if len(todo) < len(cells) or stale or held:
         err_console.print(f"{store.path}: {len(cells) - len(todo)} of {len(cells)} cells already done"
-                          + (f"; {stale} left running by an interrupted run are re-run" if stale else ""))
+                          + (f"; {stale} left running by an interrupted run are re-run" if stale else "")
+                          + (f"; {held} held by another run now" if held else ""))
     return todo
 
 
 def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, threads: int | None,
-         device: str, data_dir: str | None, address: str | None, store: ResultsStore | None) -> list[dict | None]:
+         device: str, data_dir: str | None, address: str | None, store: ResultsStore | None, owner: str,
+         skipped: set[int], errors: dict[int, str]) -> list[dict | None]:
     """Run the cells with a progress bar (units: epochs; a sparse baseline counts one), storing each
-    finished cell at once."""
+    finished cell at once. With a store each cell is claimed first (a cell another run holds is
+    skipped), and the claims' leases are renewed until the run ends."""
     budget = [1 if is_sparse(c.model.name) else c.train.epochs for c in todo]
     advanced = [0] * len(todo)
     finished: set[int] = set()
@@ -228,18 +248,19 @@ def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, t
         def on_event(e: Event) -> None:
             if e.index in finished:  # a late 'start' or 'epoch' from a worker queue
                 return
-            if e.kind == "start" and store is not None:
-                store.mark_running(todo[e.index].ids())
-            elif e.kind == "epoch" and advanced[e.index] < budget[e.index]:
+            if e.kind == "epoch" and advanced[e.index] < budget[e.index]:
                 advanced[e.index] += 1
                 bar.advance(task)
-            elif e.kind in ("done", "failed"):
+            elif e.kind in ("done", "failed", "skipped"):
                 finished.add(e.index)
-                if store is not None:
-                    if e.kind == "done":
-                        store.put(e.row)
-                    else:
-                        store.put_failed(todo[e.index].ids(), e.row["error"])
+                if e.kind == "skipped":
+                    skipped.add(e.index)
+                elif e.kind == "failed":
+                    errors[e.index] = e.row["error"]
+                if store is not None and e.kind == "done":
+                    store.put(e.row)
+                elif store is not None and e.kind == "failed":
+                    store.put_failed(todo[e.index].ids(), e.row["error"])
                 bar.advance(task, budget[e.index] - advanced[e.index])  # early stopping skips epochs
                 advanced[e.index] = budget[e.index]
                 c = todo[e.index]
@@ -248,12 +269,19 @@ def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, t
 
         if not todo:
             return []
-        return run_cells(todo, executor=executor, jobs=jobs, threads=threads, device=device, data_dir=data_dir,
-                         on_event=on_event, address=address)
+        if store is None:
+            return run_cells(todo, executor=executor, jobs=jobs, threads=threads, device=device,
+                             data_dir=data_dir, on_event=on_event, address=address)
+        try:
+            with Heartbeat(store.path, owner):
+                return run_cells(todo, executor=executor, jobs=jobs, threads=threads, device=device,
+                                 data_dir=data_dir, on_event=on_event, address=address,
+                                 claim=lambda i: store.claim(todo[i].ids(), owner))
+        finally:
+            store.release(owner)  # cells not finished (Ctrl-C) are free for the next run at once
 
 
 def save_results(out: Path, rows: list[dict], table: list[dict], tests: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "results.json.tmp"  # write then rename: an interrupted write never truncates old results
-    tmp.write_text(json.dumps(clean({"summary": table, "tests": tests, "rows": rows}), indent=1, default=str))
-    tmp.replace(out / "results.json")
+    # write then rename (a unique temp name): an interrupted write never truncates old results
+    atomic_write(out / "results.json", json.dumps(clean({"summary": table, "tests": tests, "rows": rows}),
+                                                  indent=1, default=str))

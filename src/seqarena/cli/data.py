@@ -27,6 +27,7 @@ from seqarena.data.tokenize import TOKENIZERS
 from seqarena.data.download import dataset_files, download_dataset
 from seqarena.data.sources import candidate_dirs, default_cache_dir, locate
 from seqarena.errors import InputError
+from seqarena.fsutil import check_output_dir
 
 data_app = typer.Typer(help="Datasets: list the known ones, download them, inspect one.", no_args_is_help=True,
                        add_completion=False, rich_markup_mode=None)
@@ -90,7 +91,7 @@ def download(
     if not files:
         err_console.print(f"'{name}' is built in: nothing to download")
         return
-    root = cache_dir if cache_dir is not None else default_cache_dir()
+    root = check_output_dir(cache_dir if cache_dir is not None else default_cache_dir(), "--cache-dir")
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TextColumn("eta"), TimeRemainingColumn())
     with Progress(*columns, console=err_console) as bar:

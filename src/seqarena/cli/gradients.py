@@ -9,8 +9,10 @@ import typer
 
 from seqarena.analysis.common import envelope
 from seqarena.analysis.gradients import GRAD_MODELS, GradSettings, gradient_flow, hidden_sweep, summarize
+from seqarena.checks import MAX_EPOCHS, MAX_SEQ_LEN, MAX_TEXTS, MAX_THREADS, MAX_WIDTH, check_tokens
 from seqarena.cli.analysis_io import emit, parse_ints, parse_models, table
 from seqarena.cli.common import check_min, progress_bar
+from seqarena.fsutil import check_output_dir
 from seqarena.runtime import resolve_device, set_threads
 
 
@@ -31,11 +33,15 @@ def gradients(
     """||dLoss/d embedding_t|| against position t, at init and after brief training (seed 004's vanishing
     gradient, measured), then loss and time of a tiny char RNN against its hidden size."""
     names = parse_models(models, list(GRAD_MODELS))
-    check_min("--seq-len", seq_len, 18)  # room for the probe's two signals (see longrange_batch)
-    check_min("--epochs", epochs)
-    check_min("--n-train", n_train, 2)
-    check_min("--sweep-steps", sweep_steps)
-    Hs = parse_ints(hiddens, "--hiddens") if hiddens.strip() else []
+    check_min("--seq-len", seq_len, 18, MAX_SEQ_LEN)  # room for the probe's two signals (see longrange_batch)
+    check_min("--epochs", epochs, 1, MAX_EPOCHS)
+    check_min("--n-train", n_train, 2, MAX_TEXTS)
+    check_tokens("--n-train/--seq-len", n_train + GradSettings().batch, 2 * seq_len)
+    check_min("--sweep-steps", sweep_steps, 1, 10_000_000)
+    check_min("--threads", threads, 1, MAX_THREADS)
+    Hs = parse_ints(hiddens, "--hiddens", maximum=MAX_WIDTH) if hiddens.strip() else []
+    if out is not None:
+        check_output_dir(out, "--out")
     dev = resolve_device(device)
     set_threads(threads)
     settings = GradSettings(seq_len=seq_len, n_train=n_train, epochs=epochs)

@@ -10,11 +10,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from seqarena.cli.common import check_min, err_console, out_console, progress_bar
+from seqarena.checks import MAX_BATCH, MAX_EPOCHS, MAX_NAME_LEN, MAX_SAMPLES, MAX_SEED, MAX_THREADS
+from seqarena.cli.common import check_min, check_number, err_console, out_console, progress_bar
 from seqarena.data.names import CORPORA, SPLITS, NameCorpus, load_names
-from seqarena.errors import InputError
+from seqarena.errors import FieldError, InputError
+from seqarena.fsutil import check_output_file
 from seqarena.models import list_models, model_hparams
-from seqarena.run.lm import load_lm, parse_model_spec, plain_row, save_lm, train_lm
+from seqarena.models.hparams import check_hparams
+from seqarena.run.lm import load_lm, parse_model_spec, plain_row, save_lm, spec_label, train_lm
 from seqarena.runtime import resolve_device, set_threads
 from seqarena.train.lm import LMTrainConfig, default_epochs
 from seqarena.train.sampling import check_sampling, mark_samples, sample_names, sample_stats
@@ -74,11 +77,10 @@ def _corpus(
 def _train_config(
     corpus: NameCorpus, epochs: int | None, batch_size: int, lr: float, patience: int, max_time: float | None
 ) -> LMTrainConfig:
-    check_min("--epochs", epochs)
-    check_min("--batch-size", batch_size)
+    check_min("--epochs", epochs, 1, MAX_EPOCHS)
+    check_min("--batch-size", batch_size, 1, MAX_BATCH)
     check_min("--patience", patience)
-    if max_time is not None and max_time <= 0:
-        raise InputError(f"--max-time must be > 0 (got {max_time})")
+    check_number("--max-time", max_time, 0.0, lo_open=True)
     n = len(corpus.splits["train"])
     return LMTrainConfig(
         epochs=epochs or default_epochs(n, batch_size),
@@ -129,8 +131,9 @@ def train(
         dropout=dropout,
         order=order,
     )
-    check_min("--n", n_samples)
-    check_min("--epochs", epochs)
+    check_min("--n", n_samples, 1, MAX_SAMPLES)
+    _check_run_flags(seed, threads, epochs, batch_size, lr, patience, max_time)
+    check_output_file(checkpoint, "--checkpoint")
     dev = resolve_device(device)
     set_threads(threads)
     c = _corpus(corpus, data_dir, split, ascii_fold, dedupe, seed)
@@ -170,7 +173,10 @@ def sample(
 ) -> None:
     """Invent names with a trained model; each is marked training, held-out real, or new."""
     check_sampling(temperature, top_k, n)
-    check_min("--max-len", max_len)
+    check_min("--max-len", max_len, 1, MAX_NAME_LEN)
+    check_min("--seed", seed, 0, MAX_SEED)
+    if len(prefix) > MAX_NAME_LEN:
+        raise InputError(f"--prefix: {len(prefix):,} characters; at most {MAX_NAME_LEN:,}")
     model, vocab, ckpt = load_lm(checkpoint)
     samples = sample_names(model, vocab, n, temperature, top_k, prefix, max_len or ckpt["max_len"], seed)
     splits = ckpt["splits"]
@@ -214,7 +220,7 @@ def compare(
 ) -> None:
     """Train every model on the same corpus and split; one table of NLL, cost and samples.
     With no arguments: spanish-cities, 7 models, under 3 minutes on 2 CPU cores."""
-    check_min("--epochs", epochs)
+    _check_run_flags(seed, threads, epochs, batch_size, lr, patience, max_time)
     specs = [parse_model_spec(s) for s in models.split(",") if s.strip()]
     if not specs:
         raise InputError(f"--models: empty list; choose from {list_models('lm')}")
@@ -253,8 +259,17 @@ def compare(
     )
 
 
+# each `names train` convenience flag and the hyperparameter(s) it sets (n_heads: the rule it meets with d_model)
+FLAG_OF = {"d_hidden": "--hidden", "d_model": "--hidden", "n_heads": "--hidden", "n_layers": "--layers",
+           "d_embed": "--embed", "one_hot": "--one-hot", "dropout": "--dropout", "order": "--order"}
+
+
 def _flag_overrides(model: str, **flags: Any) -> dict[str, Any]:
-    """Map the convenience flags onto the model's hyperparameters; a flag the model lacks is an error."""
+    """Map the convenience flags onto the model's hyperparameters; a flag the model lacks, or a value
+    its rule refuses, is an error naming the flag."""
+    if model not in list_models("lm"):
+        has = " (it is a classifier: it has no task 'lm')" if model in list_models() else ""
+        raise InputError(f"--model: unknown model '{model}'{has}; choose from {list_models('lm')}")
     known = model_hparams(model, "lm")
     out = {}
     for key, value in flags.items():
@@ -264,19 +279,39 @@ def _flag_overrides(model: str, **flags: Any) -> dict[str, Any]:
             "d_model" if key == "hidden" and "d_model" in known else "d_hidden" if key == "hidden" else key
         )
         if target not in known:
-            flag = {"n_layers": "--layers", "d_embed": "--embed", "one_hot": "--one-hot"}.get(key, f"--{key}")
-            raise InputError(f"{flag}: model '{model}' has no such setting; its settings: {sorted(known)}")
+            raise InputError(f"{FLAG_OF.get(key, f'--{key}')}: model '{model}' has no such setting; "
+                             f"its settings: {sorted(known)}")
         out[target] = value
+    try:
+        check_hparams(model, {**known, **out})
+    except FieldError as e:
+        raise InputError(f"{FLAG_OF.get(e.field, '--model')}: model '{model}': {e}") from None
     return out
 
 
 def _check_overrides(name: str, overrides: dict[str, Any]) -> None:
+    if name not in list_models("lm"):
+        has = " (it is a classifier: it has no task 'lm')" if name in list_models() else ""
+        raise InputError(f"--models: unknown model '{name}'{has}; choose from {list_models('lm')}")
     known = model_hparams(name, "lm")
     unknown = sorted(set(overrides) - set(known))
     if unknown:
         raise InputError(
             f"--models: model '{name}': unknown setting(s) {unknown}; choose from {sorted(known)}"
         )
+    try:
+        check_hparams(name, {**known, **overrides})
+    except FieldError as e:
+        raise InputError(f"--models: '{spec_label(name, overrides)}': {e}") from None
+
+
+def _check_run_flags(seed: int, threads: int, epochs: int | None, batch_size: int, lr: float,
+                     patience: int, max_time: float | None) -> None:
+    """The flags `names train` and `names compare` share, checked before any corpus is read."""
+    check_min("--seed", seed, 0, MAX_SEED)
+    check_min("--threads", threads, 1, MAX_THREADS)
+    check_min("--epochs", epochs, 1, MAX_EPOCHS)
+    LMTrainConfig(epochs=epochs or 1, batch_size=batch_size, lr=lr, patience=patience, max_time_s=max_time)
 
 
 def _public(row: dict) -> dict:

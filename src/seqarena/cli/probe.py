@@ -19,10 +19,12 @@ from seqarena.analysis.probes import (
     run_probes,
     summarize,
 )
+from seqarena.checks import MAX_DIFFICULTY, MAX_EPOCHS, MAX_SEEDS, MAX_TEXTS, MAX_THREADS, check_tokens
 from seqarena.cli.analysis_io import emit, parse_ints, parse_models, table
 from seqarena.cli.common import check_min, err_console, parse_list, progress_bar
 from seqarena.data.probes import PROBES, make_probe
 from seqarena.errors import InputError
+from seqarena.fsutil import check_output_dir
 from seqarena.models import list_models
 from seqarena.runtime import resolve_device, set_threads
 
@@ -47,9 +49,11 @@ def probe(
     with --out, has already saved) the cells that finished."""
     names = parse_models(models, list_models("classify"))
     probes = parse_list(tasks, "--tasks", list(PROBES))
-    check_min("--epochs", epochs)
-    check_min("--n-train", n_train, 2)
-    check_min("--seeds", seeds)
+    check_min("--epochs", epochs, 1, MAX_EPOCHS)
+    check_min("--n-train", n_train, 2, MAX_TEXTS)
+    check_min("--seeds", seeds, 1, MAX_SEEDS)
+    if out is not None:
+        check_output_dir(out, "--out")
     if difficulties is not None and len(probes) != 1:
         raise InputError("--difficulties: needs exactly one --tasks entry (the knobs differ per probe)")
     settings = QUICK if quick else ProbeSettings()
@@ -57,9 +61,13 @@ def probe(
                        **({"n_train": n_train} if n_train else {}))
     sweeps = {p: (PROBES[p].quick if quick else PROBES[p].sweep) for p in probes}
     if difficulties is not None:
-        sweeps = {probes[0]: tuple(parse_ints(difficulties, "--difficulties"))}
+        sweeps = {probes[0]: tuple(parse_ints(difficulties, "--difficulties", maximum=MAX_DIFFICULTY))}
         for d in sweeps[probes[0]]:
             make_probe(probes[0], d, 2, 2)  # validates the value (InputError names the rule)
+    hardest = max(d for sweep in sweeps.values() for d in sweep)
+    # texts are at most about 2 x difficulty + 40 tokens long (longrange, count), held as int64
+    check_tokens("--n-train/--difficulties", settings.n_train + settings.n_test, 2 * hardest + 64)
+    check_min("--threads", threads, 1, MAX_THREADS)
     dev = resolve_device(device)
     set_threads(threads)
     cells = plan(names, sweeps, seeds)

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from seqarena.cli.common import err_console, out_console
 from seqarena.errors import InputError
+from seqarena.fsutil import check_output_dir, check_output_file
 from seqarena.report import Constraints, load_run, recommend, write_report
 from seqarena.report.tables import datasets, fmt_int, fmt_mean
 
@@ -34,6 +35,12 @@ def report(
     Markdown twin; print the HTML file's path."""
     if out is not None and (out.suffix.lower() not in (".html", ".htm") or out.is_dir()):
         raise InputError(f"--out: '{out}' must be a file name ending in .html (the Markdown twin takes .md)")
+    if out is not None or run_dir.is_dir():  # what write_report writes, checked before it reads anything
+        html = out if out is not None else run_dir / "report.html"
+        flag = "--out" if out is not None else "RUN_DIR"
+        check_output_file(html, flag)
+        check_output_file(html.with_suffix(".md"), f"{flag} (the Markdown twin)")
+        check_output_dir(html.parent / f"{html.stem}_files", f"{flag} (the Markdown twin's images)")
     html_path, md_path = write_report(run_dir, out)
     print(html_path)
     err_console.print(f"Markdown twin: {md_path}", markup=False, highlight=False, soft_wrap=True)

@@ -10,8 +10,10 @@ import typer
 
 from seqarena.analysis.common import envelope
 from seqarena.analysis.scaling import ScaleSettings, fit_exponents, plan, run_scaling
+from seqarena.checks import MAX_BATCH, MAX_SEQ_LEN, MAX_THREADS
 from seqarena.cli.analysis_io import emit, parse_ints, parse_models, table
-from seqarena.cli.common import check_min, progress_bar
+from seqarena.cli.common import check_min, check_number, progress_bar
+from seqarena.fsutil import check_output_dir
 from seqarena.runtime import resolve_device, set_threads
 
 DEFAULT_MODELS = ["rnn", "gru", "lstm", "textcnn", "cnn_rnn", "transformer", "bow"]
@@ -31,9 +33,13 @@ def scale(
     """Training-step time, forward time (latency at batch 1, throughput at batch 256) and peak memory
     against T and batch size, per model; the growth exponent is the log-log slope against T."""
     names = parse_models(models, DEFAULT_MODELS)
-    Ts = parse_ints(lengths, "--lengths")
-    Bs = parse_ints(batch_sizes, "--batch-sizes")
-    check_min("--repeats", repeats)
+    Ts = parse_ints(lengths, "--lengths", maximum=MAX_SEQ_LEN)
+    Bs = parse_ints(batch_sizes, "--batch-sizes", maximum=MAX_BATCH)
+    check_min("--repeats", repeats, 1, 10_000)
+    check_min("--threads", threads, 1, MAX_THREADS)
+    check_number("--max-step-s", max_step_s, 0.0, lo_open=True)
+    if out is not None:
+        check_output_dir(out, "--out")
     if device == "all":
         devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     else:

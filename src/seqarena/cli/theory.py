@@ -10,8 +10,10 @@ import typer
 
 from seqarena.analysis.common import envelope
 from seqarena.analysis.theory import comparison_table, theory_rows
+from seqarena.checks import MAX_SEQ_LEN, MAX_VOCAB
 from seqarena.cli.analysis_io import emit, parse_models, table
 from seqarena.cli.common import check_min
+from seqarena.fsutil import check_output_dir
 from seqarena.models import list_models
 
 
@@ -25,8 +27,10 @@ def theory(
     """Parameters, forward FLOPs per token (analytic, cross-checked with torch's FlopCounterMode),
     activation memory, receptive field, serial steps and n-gram capture, per classifier."""
     names = parse_models(models, list_models("classify"))
-    check_min("--seq-len", seq_len)
-    check_min("--vocab-size", vocab_size, 2)
+    check_min("--seq-len", seq_len, 1, MAX_SEQ_LEN)
+    check_min("--vocab-size", vocab_size, 2, MAX_VOCAB)
+    if out is not None:
+        check_output_dir(out, "--out")
     rows = theory_rows(names, seq_len, vocab_size)
     comp = comparison_table(rows)
     doc = envelope("theory", torch.device("cpu"), {"models": names, "seq_len": seq_len, "vocab_size": vocab_size},

@@ -10,6 +10,7 @@ from typing import List, Optional
 import torch
 import typer
 
+from seqarena.checks import MAX_EPOCHS, MAX_SEED, MAX_THREADS
 from seqarena.cli.common import check_min, err_console, out_console, progress_bar, warnings_as_lines
 from seqarena.cli.data import DATA_DIR_HELP
 from seqarena.config import TrainConfig
@@ -18,6 +19,7 @@ from seqarena.data.corpora import CORPORA, load_corpus
 from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
+from seqarena.fsutil import check_output_file
 from seqarena.models import count_params, create_model, list_models
 from seqarena.models.layers import zero_unknown_row
 from seqarena.runtime import environment, resolve_device, set_threads
@@ -75,15 +77,18 @@ def train(
     subj: k-fold protocol) are trained on all their data; use `seqarena compare` for held-out scores."""
     if model not in list_models("classify"):
         raise InputError(f"--model: unknown model '{model}'; choose from {list_models('classify')}")
-    check_min("--epochs", epochs)
-    check_min("--threads", threads)
+    check_min("--epochs", epochs, 1, MAX_EPOCHS)
+    check_min("--threads", threads, 1, MAX_THREADS)
     check_min("--min-freq", min_freq)
+    check_min("--seed", seed, 0, MAX_SEED)
+    if out is not None:
+        check_output_file(out, "--out")
     dev = resolve_device(device)
     set_threads(threads)
     with warnings_as_lines():
         data = load_data(dataset, train_files, dev_files, test_files, fmt, text_column, label_column, tokenizer,
                          min_freq, max_vocab, data_dir)
-    out = out or Path(f"{model}-{data.name.replace(':', '-')}.pt")
+    out = out or check_output_file(Path(f"{model}-{data.name.replace(':', '-')}.pt"), "--out")
     cfg = TrainConfig(epochs=epochs)
     torch.manual_seed(seed)  # the same seed gives the same initial weights
     net = create_model(model, "classify", data.vocab_size, data.num_classes)

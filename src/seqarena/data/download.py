@@ -1,12 +1,12 @@
 """Fetch a named dataset's files from their public URLs into a cache directory, checking sha256.
 
-A file is streamed to `NAME.part` beside its destination and renamed only once its size and sha256
-match; on any failure the partial file is removed, so the cache never holds a bad copy."""
+A file is streamed to a unique temp file beside its destination (`fsutil.atomic_path`) and renamed
+only once its sha256 matches; on any failure the partial file is removed, so the cache never holds a
+bad copy."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Callable
 
 from seqarena.data.sources import REMOTE_FILES, RemoteFile, default_cache_dir
 from seqarena.errors import InputError
+from seqarena.fsutil import atomic_path
 
 CHUNK = 1 << 16
 # on_progress(file, bytes_done, bytes_total): called as bytes arrive (the CLI draws a bar)
@@ -54,27 +55,24 @@ def download_dataset(name: str, cache_dir: Path | str | None = None, url_base: s
 
 
 def fetch(f: RemoteFile, dest: Path, url: str, on_progress: Progress | None, timeout_s: float) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
     h = hashlib.sha256()
     done = 0
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as resp, open(part, "wb") as out:
-            total = int(resp.headers.get("Content-Length") or f.size)
-            while chunk := resp.read(CHUNK):
-                out.write(chunk)
-                h.update(chunk)
-                done += len(chunk)
-                if on_progress is not None:
-                    on_progress(f, done, total)
-        if h.hexdigest() != f.sha256:
-            raise InputError(f"{url}: sha256 mismatch (expected {f.sha256[:16]}..., got {h.hexdigest()[:16]}...,"
-                             f" {done} bytes); file discarded, nothing written to {dest}")
-        os.replace(part, dest)
+        # streamed to a unique temp file beside `dest`, renamed only once verified, removed on failure
+        with atomic_path(dest) as part:
+            with urllib.request.urlopen(url, timeout=timeout_s) as resp, open(part, "wb") as out:
+                total = int(resp.headers.get("Content-Length") or f.size)
+                while chunk := resp.read(CHUNK):
+                    out.write(chunk)
+                    h.update(chunk)
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(f, done, total)
+            if h.hexdigest() != f.sha256:
+                raise InputError(f"{url}: sha256 mismatch (expected {f.sha256[:16]}..., got {h.hexdigest()[:16]}...,"
+                                 f" {done} bytes); file discarded, nothing written to {dest}")
     except urllib.error.HTTPError as e:
         raise InputError(f"{url}: HTTP {e.code} {e.reason}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         reason = getattr(e, "reason", e)
         raise InputError(f"{url}: could not download ({reason})") from None
-    finally:
-        part.unlink(missing_ok=True)

@@ -22,11 +22,12 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+
+from seqarena.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
 SOURCE = Path(__file__).with_name("rnn_cells.c")
@@ -99,15 +100,8 @@ def load() -> ctypes.CDLL | None:
     target = cache_dir() / f"rnn_cells-{key.hexdigest()[:16]}.so"
     try:
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
-            os.close(fd)
-            try:
-                _compile(cc, tmp)
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            with atomic_path(target) as tmp:  # concurrent first uses each compile to their own temp file
+                _compile(cc, str(tmp))
         lib = ctypes.CDLL(str(target))
         for name, args in SIGNATURES.items():
             fn = getattr(lib, name)

@@ -7,16 +7,21 @@ causal and return logits (B, T, V). Each carries `family` and `causal`, and `con
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import torch
 from torch import nn
 
+from seqarena.checks import check_int
 from seqarena.errors import InputError
 from seqarena.models.attention import build_transformer
 from seqarena.models.baselines import build_bow
 from seqarena.models.causal_conv import build_causal_cnn_lm
 from seqarena.models.conv import build_textcnn
+from seqarena.models.hparams import check_hparams, check_size
 from seqarena.models.hybrid import build_cnn_rnn
 from seqarena.models.lm import build_gru_lm, build_lstm_lm, build_rnn_lm, build_transformer_lm
 from seqarena.models.ngram import build_ngram_lm
@@ -79,19 +84,53 @@ def model_hparams(name: str, task: str) -> dict[str, Any]:
 
 def create_model(name: str, task: str, vocab_size: int, num_classes: int | None = None,
                  **overrides: Any) -> nn.Module:
-    """Build a registered model. Unknown names, tasks or hyperparameters raise a ValueError that
-    lists the valid choices."""
+    """Build a registered model. Unknown names, tasks or hyperparameters, values that break
+    `models.hparams.RULES` and models over `checks.MAX_PARAMS` raise an InputError (a ValueError)
+    naming the choices or the rule, before any memory is allocated."""
+    entry = _entry(name, task)
+    meta_model(name, task, vocab_size, num_classes, **overrides)  # every check, no memory
+    hparams = {**model_hparams(name, task), **overrides}
+    model = entry.builders[task](vocab_size, num_classes, **hparams)
+    model.family = entry.family
+    model.config = {"name": name, "task": task, "vocab_size": vocab_size, "num_classes": num_classes,
+                    "hparams": hparams}
+    return model
+
+
+def meta_model(name: str, task: str, vocab_size: int, num_classes: int | None = None,
+               **overrides: Any) -> nn.Module:
+    """The model `create_model` would build, on the meta device (shapes, no memory), after every check
+    `create_model` makes; checkpoints compare their tensors' shapes with its state_dict."""
     entry = _entry(name, task)
     defaults = model_hparams(name, task)
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise InputError(f"model '{name}': unknown hyperparameter(s) {unknown}; choose from {sorted(defaults)}")
     hparams = {**defaults, **overrides}
-    model = entry.builders[task](vocab_size, num_classes, **hparams)
-    model.family = entry.family
-    model.config = {"name": name, "task": task, "vocab_size": vocab_size, "num_classes": num_classes,
-                    "hparams": hparams}
+    check_hparams(name, hparams)
+    check_int("vocab_size", vocab_size, 1)
+    if task == "classify":
+        check_int("num_classes", num_classes, 2)
+    with torch.device("meta"), _no_init():
+        model = entry.builders[task](vocab_size, num_classes, **hparams)
+    check_size(name, model)
     return model
+
+
+@contextmanager
+def _no_init() -> Iterator[None]:
+    """torch.nn.init's in-place initialisers as no-ops: random draws on meta tensors go through
+    torch's Python reference kernels, whose first use imports torch._dynamo (1.5 s per process);
+    a meta model needs shapes only."""
+    names = [n for n in dir(nn.init) if n.endswith("_") and not n.startswith("_")]
+    saved = {n: getattr(nn.init, n) for n in names}
+    for n in names:
+        setattr(nn.init, n, lambda tensor, *args, **kwargs: tensor)
+    try:
+        yield
+    finally:
+        for n, f in saved.items():
+            setattr(nn.init, n, f)
 
 
 def count_params(model: nn.Module) -> int:
@@ -107,5 +146,14 @@ def _entry(name: str, task: str) -> ModelEntry:
     return entry
 
 
-__all__ = ["MODELS", "ModelEntry", "TASKS", "FAMILIES", "create_model", "list_models", "model_hparams",
-           "count_params"]
+__all__ = [
+    "FAMILIES",
+    "MODELS",
+    "TASKS",
+    "ModelEntry",
+    "count_params",
+    "create_model",
+    "list_models",
+    "meta_model",
+    "model_hparams",
+]

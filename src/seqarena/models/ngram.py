@@ -35,7 +35,8 @@ class NGramLM(nn.Module):
         # counts[h_1, ..., h_{n-1}, w]: oldest context token first, target last
         self.register_buffer("counts", torch.zeros((vocab_size,) * order))
         self.register_buffer("logp", torch.full((vocab_size ** (order - 1), vocab_size), 0.0))
-        self._smooth()
+        if self.counts.device.type != "meta":  # a shape-only model (models.meta_model) has nothing to smooth
+            self._smooth()
 
     @property
     def n_grams(self) -> int:

@@ -14,16 +14,24 @@ import numpy as np
 from scipy import sparse
 
 from seqarena.errors import InputError
+from seqarena.models.hparams import check_hparams
 
 # words and single punctuation marks, close to Kim's normalisation on already tokenised text
 TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
 
 
 class NBSVM:
-    """NB-SVM (Wang & Manning 2012): binarised n-gram features x scaled by the log-count ratio
-    r = log((p/|p|_1) / (q/|q|_1)), p = alpha + sum of x over the class, q over the rest; a linear
-    SVM (L2-regularised, squared hinge) on r*x; its weights interpolated w' = (1-beta) mean|w| + beta w.
-    More than two classes: one such problem per class (one-vs-rest), the highest score wins."""
+    """NB-SVM (Wang & Manning 2012): binarised n-gram features f scaled by the log-count ratio
+    r = log((p/|p|_1) / (q/|q|_1)), p = alpha + sum of f over the class, q over the rest; a linear SVM
+    (L2-regularised, squared hinge: liblinear -s 1) on x = r * f; its weights interpolated with their
+    mean magnitude, w' = (1 - beta) mean|w| + beta w (beta = 1: the plain SVM on x).
+
+    The intercept is one more entry of that weight vector, as in the authors' code: liblinear with a
+    bias (-B 1) appends a constant feature 1 to x, learns its weight b like any other (regularised),
+    and the interpolation, mean|w| included, runs over the whole vector (w, b). Interpolating w but
+    not b, as this class once did, shrinks the scores by beta but not the intercept, so on unbalanced
+    data b dominates and predictions collapse to one class. More than two classes: one such problem
+    per class (one-vs-rest), the highest score wins."""
 
     def __init__(self, C: float = 1.0, beta: float = 0.25, alpha: float = 1.0, seed: int = 0) -> None:
         self.C, self.beta, self.alpha, self.seed = C, beta, alpha, seed
@@ -40,16 +48,19 @@ class NBSVM:
             p = self.alpha + np.asarray(X[pos].sum(0)).ravel()
             q = self.alpha + np.asarray(X[~pos].sum(0)).ravel()
             r = np.log((p / p.sum()) / (q / q.sum()))  # (V,) log-count ratio
-            svm = LinearSVC(C=self.C, dual=True, max_iter=10000, random_state=self.seed)
+            # intercept_scaling 1: the bias is the weight of a constant feature 1, regularised like the rest
+            svm = LinearSVC(C=self.C, dual=True, max_iter=10000, random_state=self.seed, fit_intercept=True,
+                            intercept_scaling=1.0)
             svm.fit(X.multiply(r).tocsr(), pos.astype(int))
-            w = svm.coef_.ravel()
+            w = np.append(svm.coef_.ravel(), svm.intercept_[0])  # (V + 1,): the whole weight vector
+            w = interpolate(w, self.beta)
             self.r_.append(r)
-            self.w_.append((1 - self.beta) * np.abs(w).mean() + self.beta * w)
-            self.b_.append(float(svm.intercept_[0]))
+            self.w_.append(w[:-1])
+            self.b_.append(float(w[-1]))
         return self
 
     def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
-        """(N, P) scores, one column per binary problem."""
+        """(N, P) scores, one column per binary problem: (r * f) . w' + b'."""
         X = (sparse.csr_matrix(X) > 0).astype(np.float64)
         return np.stack([X.multiply(r).tocsr() @ w + b for r, w, b in zip(self.r_, self.w_, self.b_)], axis=1)
 
@@ -64,6 +75,9 @@ class NBSVM:
         return sum(len(w) + 1 for w in self.w_)
 
 
+def interpolate(w: np.ndarray, beta: float) -> np.ndarray:
+    """Wang & Manning's w' = (1 - beta) mean|w| + beta w, over every entry of `w` (the bias included)."""
+    return (1 - beta) * np.abs(w).mean() + beta * w
 class TextClassifier:
     """A vectoriser followed by a linear classifier: fit(texts, labels), predict(texts)."""
 
@@ -114,7 +128,8 @@ SPARSE_MODELS: dict[str, SparseEntry] = {
     e.name: e
     for e in [
         SparseEntry("tfidf_lr", "TF-IDF of word 1-2-grams (sublinear tf) + logistic regression", build_tfidf_lr),
-        SparseEntry("nbsvm", "NB-SVM (Wang & Manning 2012): log-count-ratio 1-2-grams, linear SVM, beta 0.25",
+        SparseEntry("nbsvm", "NB-SVM (Wang & Manning 2012): log-count-ratio 1-2-grams, linear SVM with bias, "
+                    "beta 0.25 over the whole weight vector",
                     build_nbsvm),
     ]
 }
@@ -133,7 +148,9 @@ def create_sparse_model(name: str, seed: int = 0, **overrides: Any) -> TextClass
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise InputError(f"model '{name}': unknown hyperparameter(s) {unknown}; choose from {sorted(defaults)}")
-    return SPARSE_MODELS[name].builder(seed, **{**defaults, **overrides})
+    hparams = {**defaults, **overrides}
+    check_hparams(name, hparams)
+    return SPARSE_MODELS[name].builder(seed, **hparams)
 
 
 def ids_to_texts(tokens: Any, lengths: Any) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqarena.fsutil import atomic_write
 from seqarena.report.load import RunData, load_run
 from seqarena.report.recommend import Constraints, Recommendation, recommend
 
@@ -25,18 +26,13 @@ def write_report(run_dir: Path | str, out: Path | str | None = None) -> tuple[Pa
     title = f"seqarena report: {run.run_dir.resolve().name}"
     sections = build_document(run)
     md, images = render_markdown(sections, title, image_dir.name)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    image_dir.mkdir(exist_ok=True)
+    image_dir.mkdir(parents=True, exist_ok=True)
     for old in image_dir.glob("*.png"):  # figures of an earlier report of this directory
-        old.unlink()
+        if old.name not in images:
+            old.unlink(missing_ok=True)  # missing: a concurrent report removed it first
+    # write then rename, each file: a reader (or a concurrent run) never sees half a report
     for name, png in images.items():
-        (image_dir / name).write_bytes(png)
-    _write(md_path, md)
-    _write(html_path, render_html(sections, title))
+        atomic_write(image_dir / name, png)
+    atomic_write(md_path, md)
+    atomic_write(html_path, render_html(sections, title))
     return html_path, md_path
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")  # write then rename: a reader never sees half a report
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

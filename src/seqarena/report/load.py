@@ -43,9 +43,8 @@ def load_run(run_dir: Path | str) -> RunData:
     """Read a run directory. Raises InputError when it is missing or holds nothing a report can show."""
     d = Path(run_dir)
     if not d.is_dir():
-        raise InputError(
-            f"{d}: not a directory; give a run directory written by `seqarena compare --out DIR`"
-        )
+        what = "not a directory" if d.exists() else "no such directory"
+        raise InputError(f"{d}: {what}; give a run directory written by `seqarena compare --out DIR`")
     notes: list[str] = []
     rows, source = _result_rows(d, notes)
     analyses: dict[str, Analysis] = {}
@@ -77,9 +76,11 @@ def _result_rows(d: Path, notes: list[str]) -> tuple[list[dict], str]:
     db = d / "results.sqlite"
     if db.is_file():
         try:
-            store = ResultsStore(db)
-            rows = store.rows()
-            store.close()
+            store = ResultsStore.open_readonly(db)  # a reader never writes, never switches a file to WAL
+            try:
+                rows = store.rows()
+            finally:
+                store.close()
         except sqlite3.Error as e:  # a damaged or foreign file
             raise InputError(f"{db}: cannot read the results store ({e})") from None
         return [_clean(r) for r in rows], db.name

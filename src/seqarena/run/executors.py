@@ -1,13 +1,21 @@
 """Executors run cells and report progress: in-process, local worker processes (`jobs > 1`), or Ray.
 
-Every executor emits the same events; a cell that raises becomes a 'failed' event, never a lost run."""
+Every executor emits the same events; a cell that raises becomes a 'failed' event, never a lost run.
+With a `claim` callback a cell runs only if the claim succeeds (another run sharing the results
+store may hold it); every executor claims a cell just before it hands it to a worker.
+Local workers die with their driver: Linux delivers SIGKILL to them when it dies (PR_SET_PDEATHSIG),
+and on every platform a thread in each worker exits it once its parent is gone."""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
+import os
 import queue as queue_mod
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -23,7 +31,7 @@ EXECUTORS = ("local", "ray")
 @dataclass
 class Event:
     """Progress from a cell: kind 'start', 'epoch' (row: the epoch's record), 'done' (row: the result
-    row) or 'failed' (row: {'error': one line})."""
+    row), 'failed' (row: {'error': one line}) or 'skipped' (its claim failed: another run holds it)."""
 
     kind: str
     index: int
@@ -31,6 +39,7 @@ class Event:
 
 
 Emit = Callable[[Event], None]
+Claim = Callable[[int], bool]  # cell index -> may this run train it now?
 
 
 def threads_per_worker(jobs: int, threads: int | None) -> int:
@@ -56,19 +65,21 @@ def guarded_run(cell: Cell, device: str, data_dir: str | None,
 
 def run_cells(cells: list[Cell], executor: str = "local", jobs: int = 1, threads: int | None = None,
               device: str = "auto", data_dir: str | None = None, on_event: Emit | None = None,
-              address: str | None = None) -> list[dict | None]:
-    """Run every cell and return their rows in cell order (None where a cell failed). `on_event` hears
-    each start, finished epoch and finished cell as it happens (from worker processes too)."""
+              address: str | None = None, claim: Claim | None = None) -> list[dict | None]:
+    """Run every cell and return their rows in cell order (None where a cell failed or was skipped).
+    `on_event` hears each start, finished epoch and finished cell as it happens (from worker processes
+    too); `claim(i)` is asked before cell i runs, and a refused cell is a 'skipped' event."""
     if executor not in EXECUTORS:
         raise InputError(f"--executor: unknown '{executor}'; choose from {list(EXECUTORS)}")
     emit = on_event or (lambda e: None)
+    claim = claim or (lambda i: True)
     if executor == "ray":
         from seqarena.run.ray_executor import run_ray  # Ray is an optional extra
 
-        return run_ray(cells, jobs, threads, device, data_dir, emit, address)
+        return run_ray(cells, jobs, threads, device, data_dir, emit, address, claim)
     if jobs <= 1 or len(cells) <= 1:
-        return _run_inline(cells, threads, device, data_dir, emit)
-    return _run_pool(cells, jobs, threads, device, data_dir, emit)
+        return _run_inline(cells, threads, device, data_dir, emit, claim)
+    return _run_pool(cells, jobs, threads, device, data_dir, emit, claim)
 
 
 def collect(rows: list[dict | None], i: int, row: dict | None, error: str | None, emit: Emit) -> None:
@@ -77,11 +88,14 @@ def collect(rows: list[dict | None], i: int, row: dict | None, error: str | None
 
 
 def _run_inline(cells: list[Cell], threads: int | None, device: str, data_dir: str | None,
-                emit: Emit) -> list[dict | None]:
+                emit: Emit, claim: Claim) -> list[dict | None]:
     if threads is not None:
         set_threads(threads)
     rows: list[dict | None] = [None] * len(cells)
     for i, cell in enumerate(cells):
+        if not claim(i):
+            emit(Event("skipped", i, {}))
+            continue
         emit(Event("start", i, {}))
         row, error = guarded_run(cell, device, data_dir, lambda r, i=i: emit(Event("epoch", i, r)))
         collect(rows, i, row, error, emit)
@@ -89,13 +103,37 @@ def _run_inline(cells: list[Cell], threads: int | None, device: str, data_dir: s
 
 
 _queue = None
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-def _init_worker(q, threads: int) -> None:
+def _init_worker(q, threads: int, driver_pid: int) -> None:
     global _queue
     _queue = q
+    die_with_parent(driver_pid)
     set_threads(threads)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent ends workers
+
+
+def die_with_parent(parent_pid: int, poll_s: float = 1.0) -> None:
+    """Make this process exit when `parent_pid` (its parent) dies, even by `kill -9`: Linux's
+    PR_SET_PDEATHSIG (SIGKILL at once), plus a daemon thread that polls the parent pid (every
+    platform; also covers a parent gone before prctl took effect)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl in this libc: the watch thread alone
+            pass
+    if os.getppid() != parent_pid:  # died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent_pid:  # re-parented to init (or a subreaper): the driver is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="seqarena-parent-watch", daemon=True).start()
 
 
 def _work(index: int, cell: Cell, device: str, data_dir: str | None) -> tuple[int, dict | None, str | None]:
@@ -105,22 +143,35 @@ def _work(index: int, cell: Cell, device: str, data_dir: str | None) -> tuple[in
 
 
 def _run_pool(cells: list[Cell], jobs: int, threads: int | None, device: str, data_dir: str | None,
-              emit: Emit) -> list[dict | None]:
+              emit: Emit, claim: Claim) -> list[dict | None]:
     n_workers = min(jobs, len(cells))
     n_threads = threads_per_worker(n_workers, threads)
     ctx = mp.get_context(start_method(device, n_threads))
     q = ctx.Queue()
     rows: list[dict | None] = [None] * len(cells)
-    pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker, initargs=(q, n_threads))
+    pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(q, n_threads, os.getpid()))
+    # longest first, so that no worker is left alone with a long cell at the end; one cell per
+    # worker in flight, each claimed just before it is handed over (another run may take the rest)
+    pending = iter(sorted(range(len(cells)), key=lambda i: -expected_cost(cells[i])))
+    futures: set = set()
+
+    def submit_next() -> None:
+        for i in pending:
+            if claim(i):
+                futures.add(pool.submit(_work, i, cells[i], device, data_dir))
+                return
+            emit(Event("skipped", i, {}))
+
     try:
-        # longest first, so that no worker is left alone with a long cell at the end
-        order = sorted(range(len(cells)), key=lambda i: -expected_cost(cells[i]))
-        futures = {pool.submit(_work, i, cells[i], device, data_dir) for i in order}
+        for _ in range(n_workers):
+            submit_next()
         while futures:
             done, futures = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
             _drain(q, emit)
             for f in done:
                 collect(rows, *f.result(), emit)
+                submit_next()
         _drain(q, emit)
     except BaseException:  # Ctrl-C or a broken pool: stop the workers now, not after their cells
         procs = list((getattr(pool, "_processes", None) or {}).values())

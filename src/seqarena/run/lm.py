@@ -13,11 +13,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from seqarena.data.names import CharVocab, NameCorpus
+from seqarena.data.names import SPECIALS, CharVocab, NameCorpus
 from seqarena.errors import InputError
 from seqarena.models import count_params, create_model
 from seqarena.runtime import environment
-from seqarena.train.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
+from seqarena.train.checkpoint import entry, load_checkpoint, model_from_checkpoint, save_checkpoint, strings
 from seqarena.train.lm import LMTrainConfig, evaluate_lm, fit_lm
 from seqarena.train.sampling import mark_samples, sample_names, sample_stats
 
@@ -130,7 +130,28 @@ def load_lm(path: Path) -> tuple[nn.Module, CharVocab, dict]:
     ckpt = load_checkpoint(path, task="lm")
     if ckpt.get("kind") != LM_CHECKPOINT_KIND:
         raise InputError(f"{path}: not a `names train` checkpoint")
+    check_lm_schema(ckpt, str(path))
     return model_from_checkpoint(ckpt), CharVocab(tuple(ckpt["vocab"])), ckpt
+
+
+def check_lm_schema(ckpt: dict, where: str) -> None:
+    """What `names sample` reads besides the weights: the characters (distinct, one each, as many as
+    the model's vocabulary less the two specials), the splits that mark samples, the length cap."""
+    chars = strings(ckpt, "vocab", where)
+    V = ckpt["model_config"]["vocab_size"]
+    if any(len(c) != 1 for c in chars) or len(set(chars)) != len(chars):
+        raise InputError(f"{where}: checkpoint entry 'vocab' must list distinct single characters")
+    if len(chars) + len(SPECIALS) != V:
+        raise InputError(f"{where}: checkpoint entry 'vocab' has {len(chars)} characters, but the model's "
+                         f"vocabulary is {V} (characters + {len(SPECIALS)} specials)")
+    splits = entry(ckpt, "splits", dict, where)
+    for k in ("train", "val", "test"):
+        strings(splits, k, f"{where} splits")
+    max_len = entry(ckpt, "max_len", int, where)
+    if max_len < 1:
+        raise InputError(f"{where}: checkpoint entry 'max_len' must be >= 1 (got {max_len})")
+    for key in ("row", "corpus"):
+        entry(ckpt, key, dict, where, optional=True)
 
 
 def plain_row(row: dict) -> dict:

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from seqarena.checks import MAX_SEED, check_float, check_int
 from seqarena.data import Dataset, Split
 from seqarena.data.batching import pad_sequences
-from seqarena.errors import InputError
+from seqarena.errors import FieldError, InputError
 
 PROTOCOLS = ("auto", "given", "cv")
+MAX_FOLDS = 1_000
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,10 @@ class Protocol:
 
     def __post_init__(self) -> None:
         if self.kind not in PROTOCOLS:
-            raise InputError(f"protocol: unknown kind '{self.kind}'; choose from {list(PROTOCOLS)}")
-        if not isinstance(self.folds, int) or self.folds < 2:
-            raise InputError(f"folds must be an integer >= 2 (got {self.folds!r})")
-        if not 0.0 <= self.dev_fraction < 1.0:
-            raise InputError(f"dev_fraction must be in [0, 1) (got {self.dev_fraction!r})")
+            raise FieldError("kind", f"unknown '{self.kind}'; choose from {list(PROTOCOLS)}")
+        check_int("folds", self.folds, 2, MAX_FOLDS)
+        check_float("dev_fraction", self.dev_fraction, 0.0, 1.0, hi_open=True)
+        check_int("split_seed", self.split_seed, 0, MAX_SEED)
 
     def resolve(self, data: Dataset) -> Protocol:
         """The concrete protocol for `data` ('auto' replaced by the dataset's own)."""

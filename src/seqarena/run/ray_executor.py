@@ -12,7 +12,7 @@ from typing import Any
 
 from seqarena.errors import InputError
 from seqarena.run.cells import Cell
-from seqarena.run.executors import Emit, Event, collect, guarded_run
+from seqarena.run.executors import Claim, Emit, Event, collect, guarded_run
 from seqarena.runtime import set_threads
 
 
@@ -49,9 +49,10 @@ def connect(address: str | None) -> Any:
 
 
 def run_ray(cells: list[Cell], jobs: int, threads: int | None, device: str, data_dir: str | None,
-            emit: Emit, address: str | None) -> list[dict | None]:
+            emit: Emit, address: str | None, claim: Claim | None = None) -> list[dict | None]:
     """Submit the cells as Ray tasks (at most `jobs` in flight when jobs > 1, else as many as the
-    cluster's CPUs take) and collect them as they finish. Each task reserves `threads` CPUs (default 1)."""
+    cluster's CPUs take) and collect them as they finish. Each task reserves `threads` CPUs (default 1).
+    A cell whose `claim` fails (another run holds it) is a 'skipped' event."""
     ray = connect(address)
     n_threads = threads or 1
     remote = ray.remote(num_cpus=n_threads, max_retries=0)(_task)
@@ -63,6 +64,9 @@ def run_ray(cells: list[Cell], jobs: int, threads: int | None, device: str, data
         while todo or pending:
             while todo and len(pending) < window:
                 i = todo.pop(0)
+                if claim is not None and not claim(i):
+                    emit(Event("skipped", i, {}))
+                    continue
                 pending[remote.remote(cells[i], n_threads, device, data_dir)] = i
                 emit(Event("start", i, {}))
             done, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)

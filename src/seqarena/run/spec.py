@@ -25,11 +25,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
+from seqarena.checks import MAX_SEED, MAX_SEEDS
 from seqarena.config import ModelConfig, TrainConfig
 from seqarena.data import DATASETS
 from seqarena.data.files import FileSource, check_name, file_source
-from seqarena.errors import InputError
+from seqarena.errors import FieldError, InputError
 from seqarena.models import model_hparams
+from seqarena.models.hparams import RULES, check_hparams
 from seqarena.models.sparse import sparse_hparams
 from seqarena.run.cells import Cell, classifier_names, dataset, is_sparse
 from seqarena.run.protocol import Protocol
@@ -110,12 +112,14 @@ def parse_spec(text: str, source: str) -> Spec:
     models = tuple(classifier_names()) if models_raw == "all" else tuple(
         err.names("", "models", models_raw, classifier_names() + ["all"]))
     seeds_raw = raw.get("seeds", [0])
-    if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool) and seeds_raw >= 1:
+    if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool) and 1 <= seeds_raw <= MAX_SEEDS:
         seeds = tuple(range(seeds_raw))
-    elif isinstance(seeds_raw, list) and seeds_raw and all(type(s) is int and s >= 0 for s in seeds_raw):
-        seeds = tuple(seeds_raw)
+    elif (isinstance(seeds_raw, list) and 0 < len(seeds_raw) <= MAX_SEEDS
+          and all(type(s) is int and 0 <= s <= MAX_SEED for s in seeds_raw)):
+        seeds = tuple(dict.fromkeys(seeds_raw))
     else:
-        err.fail("", "seeds", f"must be a count >= 1 or a list of integers >= 0 (got {seeds_raw!r})")
+        err.fail("", "seeds", f"must be a count 1..{MAX_SEEDS:,} or a list of at most {MAX_SEEDS:,} integers "
+                              f"in 0..{MAX_SEED} (got {_short(seeds_raw)})")
     protocol = err.dataclass_table(raw, "protocol", Protocol)
     train = err.dataclass_table(raw, "train", TrainConfig)
     shared, per_model = {}, {}
@@ -128,7 +132,16 @@ def parse_spec(text: str, source: str) -> Spec:
             shared[key] = value
     everyone = {k: v for m in models for k, v in hparams_of(m).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
-    return Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files)
+    spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files)
+    for m in models:  # the rules the builders apply, now, so that no cell fails on them later
+        over = spec.model_config(m).kwargs()
+        try:
+            check_hparams(m, {**hparams_of(m), **over})
+        except FieldError as e:
+            own = e.field in per_model.get(m, {}) or m in per_model and e.field not in shared
+            table = f"hparams.{m}" if own else "hparams"  # the model's own table when the key is not shared
+            err.fail(table, e.field, f"{e.what} (model '{m}')")
+    return spec
 
 
 # [datasets.NAME] fields -> file_source arguments (and the TOML type each must have)
@@ -223,15 +236,20 @@ class _Errors:
         for n, line in enumerate(self.lines, 1):
             s = line.strip()
             if s.startswith("["):
-                current = s.strip("[] ")
+                current = _header(s)
                 if table and current == f"{table}.{key}":
                     return n
             elif current == table and "=" in s and s.split("=", 1)[0].strip().strip("\"'") == key:
                 return n
         return None
 
+    def header_of(self, table: str) -> int | None:
+        """The line of the [table] header (a field left at its default has no line of its own)."""
+        return next((n for n, line in enumerate(self.lines, 1)
+                     if table and line.strip().startswith("[") and _header(line.strip()) == table), None)
+
     def fail(self, table: str, key: str, what: str) -> NoReturn:
-        line = self.line_of(table, key)
+        line = self.line_of(table, key) or self.header_of(table)
         where = f"{self.source}:{line}" if line else self.source
         raise InputError(f"{where}: {f'[{table}] ' if table else ''}{key}: {what}")
 
@@ -272,6 +290,8 @@ class _Errors:
             d[k] = self._coerce(name, k, v, types[k])
         try:
             return cls(**d)
+        except FieldError as e:  # e.field is a field name, or its flag spelling (--batch-size)
+            self.fail(name, e.field.lstrip("-").replace("-", "_"), e.what)
         except InputError as e:
             raise InputError(f"{self.source}: [{name}] {e}") from None
 
@@ -297,5 +317,19 @@ class _Errors:
                 v = float(v)
             elif default is not None and type(v) is not type(default):
                 self.fail(table, k, f"must be {type(default).__name__} like {default!r} (got {v!r})")
+            try:
+                RULES.get(k, lambda k, v: None)(k, v)
+            except FieldError as e:
+                self.fail(table, k, e.what)
             out[k] = v
         return out
+
+
+def _header(line: str) -> str:
+    """'[hparams.textcnn]  # comment' -> 'hparams.textcnn'."""
+    return line.split("#", 1)[0].strip().strip("[] ")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

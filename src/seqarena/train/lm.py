@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqarena.checks import MAX_BATCH, MAX_EPOCHS, check_float, check_int
 from seqarena.config import check_positive
 from seqarena.data.batching import PAD_ID, Split
-from seqarena.errors import InputError
 from seqarena.runtime import Stopwatch, seed_everything
 from seqarena.train.optim import FusedAdam
 
@@ -39,10 +39,17 @@ class LMTrainConfig:
     eval_batch_size: int = 1024
 
     def __post_init__(self) -> None:
-        check_positive("epochs", self.epochs)
-        check_positive("batch_size", self.batch_size)
-        if self.lr <= 0:
-            raise InputError(f"--lr must be > 0 (got {self.lr})")
+        check_positive("epochs", self.epochs, MAX_EPOCHS)
+        check_positive("batch_size", self.batch_size, MAX_BATCH)
+        check_positive("eval_batch_size", self.eval_batch_size, MAX_BATCH)
+        check_float("--lr", self.lr, 0.0, lo_open=True)
+        check_float("--weight-decay", self.weight_decay, 0.0)
+        if self.grad_clip is not None:
+            check_float("--grad-clip", self.grad_clip, 0.0, lo_open=True)
+        if self.patience is not None:
+            check_int("--patience", self.patience, 1)
+        if self.max_time_s is not None:
+            check_float("--max-time", self.max_time_s, 0.0, lo_open=True)
 
 
 def default_epochs(n_train: int, batch_size: int, epochs: int = 20, min_steps: int = 500) -> int:

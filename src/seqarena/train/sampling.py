@@ -3,9 +3,12 @@ a training name, a held-out real name or a new one."""
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
+from seqarena.checks import MAX_SAMPLES, MAX_WIDTH, check_int
 from seqarena.data.batching import PAD_ID
 from seqarena.data.names import BOUNDARY_ID, CharVocab
 from seqarena.errors import InputError
@@ -14,12 +17,12 @@ MARKS = ("training", "held-out real", "new")
 
 
 def check_sampling(temperature: float, top_k: int | None, n: int) -> None:
-    if not temperature > 0:
-        raise InputError(f"--temperature must be > 0 (got {temperature}); use --top-k 1 for greedy decoding")
-    if top_k is not None and top_k < 1:
-        raise InputError(f"--top-k must be >= 1 (got {top_k})")
-    if n < 1:
-        raise InputError(f"--n must be >= 1 (got {n})")
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise InputError(f"--temperature must be a finite number > 0 (got {temperature}); use --top-k 1 for "
+                         "greedy decoding")
+    if top_k is not None:
+        check_int("--top-k", top_k, 1, MAX_WIDTH)
+    check_int("--n", n, 1, MAX_SAMPLES)
 
 
 @torch.no_grad()
