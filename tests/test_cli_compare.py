@@ -98,10 +98,15 @@ def test_a_run_whose_cells_all_fail_never_replaces_saved_results(capsys, tmp_pat
     assert code == 0 and json.loads(out)["chosen"] is not None  # the earlier result is still there
 
 
-def test_without_out_a_failed_cell_names_its_error_not_a_database(capsys, monkeypatch):
+def test_without_out_a_failed_cell_names_its_error_and_the_run_directory_it_wrote(capsys, monkeypatch):
+    import re
+    from pathlib import Path
+
     _fail_every_cell(monkeypatch)
     code, _, err = cli(capsys, "compare", "--models", "bow", "--epochs", "1", "--jobs", "1")
-    assert code == 1 and "RuntimeError: cell exploded" in err and "results.sqlite" not in err
+    assert code == 1 and "RuntimeError: cell exploded" in err
+    run_dir = Path(re.search(r"no --out given: writing this run to (\S+)/", err).group(1))
+    assert (run_dir / "results.sqlite").is_file() and str(run_dir / "results.sqlite") in err
 
 
 def test_a_crashed_claimant_of_this_host_is_retried_at_once(capsys, tmp_path):

@@ -122,7 +122,7 @@ def compare(
 
     if out is None:  # every run is kept, so `report` and `recommend` always have something to read
         out = default_run_dir()
-        err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False)
+        err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False, soft_wrap=True)
     store = ResultsStore(out / "results.sqlite")
     owner = new_owner()  # this run's name on the cells it claims in the store
     todo = _prepare_store(store, spec, cells, ddir, owner)
@@ -143,6 +143,7 @@ def compare(
     table, tests = summary(rows, METRICS[metric])
     if rows or not (out / "results.json").is_file():  # never replace results by none
         save_results(out, rows, table, tests)
+    if rows:
         err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
