@@ -11,6 +11,7 @@ import typer
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
+from seqarena.cli.evaluate import evaluate
 from seqarena.cli.predict import predict
 from seqarena.cli.train import train
 from seqarena.cli.report import recommend_command, report
@@ -41,6 +42,7 @@ app.command()(compare)
 app.add_typer(data_app, name="data")
 app.command()(train)
 app.command()(predict)
+app.command()(evaluate)
 app.command()(report)
 app.command("recommend")(recommend_command)
 app.add_typer(names_app, name="names")

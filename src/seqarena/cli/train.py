@@ -214,10 +214,15 @@ def train(
         task = bar.add_task(f"{model} on {data.name}", total=total)
         trained = train_final(cell, data, dev, on_epoch=lambda row: bar.advance(task))
         bar.update(task, completed=total)
-    extra = {}
+    extra: dict[str, Any] = {}
+    if source is not None:  # how evaluate reads a labelled file by default
+        extra["reader"] = {"format": source.fmt, "text_column": source.text_column, "label_column": source.label_column}
+    elif train_files:
+        extra["reader"] = {"format": fmt or infer_format(train_files), "text_column": text_column or "text",
+                           "label_column": label_column or "label"}
     if measured is not None:
         s = measured.score()
-        extra = {"from_run": str(measured.run_dir), "experiment": measured.spec.name,
+        extra |= {"from_run": str(measured.run_dir), "experiment": measured.spec.name,
                  "measured": {"test_acc": s["mean"], "test_acc_ci95": s["ci95"], "n": s["n"]}}
     save_trained(out, trained, cell, data, **extra)
     row = {"dataset": data.name, "model": model, "seed": seed, "vocab_size": data.vocab_size,
