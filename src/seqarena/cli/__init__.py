@@ -12,6 +12,7 @@ from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
 from seqarena.cli.evaluate import evaluate
+from seqarena.cli.export import export
 from seqarena.cli.predict import predict
 from seqarena.cli.train import train
 from seqarena.cli.report import recommend_command, report
@@ -43,6 +44,7 @@ app.add_typer(data_app, name="data")
 app.command()(train)
 app.command()(predict)
 app.command()(evaluate)
+app.command()(export)
 app.command()(report)
 app.command("recommend")(recommend_command)
 app.add_typer(names_app, name="names")
