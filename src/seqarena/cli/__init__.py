@@ -13,6 +13,7 @@ from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
 from seqarena.cli.evaluate import evaluate
 from seqarena.cli.export import export
+from seqarena.cli.serve import serve
 from seqarena.cli.predict import predict
 from seqarena.cli.train import train
 from seqarena.cli.report import recommend_command, report
@@ -45,6 +46,7 @@ app.command()(train)
 app.command()(predict)
 app.command()(evaluate)
 app.command()(export)
+app.command()(serve)
 app.command()(report)
 app.command("recommend")(recommend_command)
 app.add_typer(names_app, name="names")
