@@ -12,7 +12,7 @@ from seqarena.deploy.predictor import load_predictor
 from seqarena.errors import InputError
 from seqarena.models import create_model
 from seqarena.models.sparse import create_sparse_model, sparse_from_state, sparse_proba, sparse_state
-from seqarena.train.checkpoint import load_checkpoint, save_checkpoint, save_sparse_checkpoint
+from seqarena.train.checkpoint import save_checkpoint, save_sparse_checkpoint
 
 TEXTS = ["a superb , lovely film", "dull and boring", "the hero meets a city", "great great film",
          "flat , awful plot", "it travels to the city", "lovely moving story", "boring flat film",
