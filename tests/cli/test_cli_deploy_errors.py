@@ -111,4 +111,4 @@ def test_export_writes_graph_and_sidecar(ckpts, capsys, tmp_path):
     assert res["max_abs_logit_diff"] <= 1e-4 and res["onnx_latency_ms"] > 0 and res["torch_throughput"] > 0
     side = json.loads(Path(res["metadata"]).read_text())
     assert side["labels"] == ["neg", "pos"] and side["vocab"][:2] == ["<pad>", "<unk>"] and side["tokenizer"] == "kim"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bow.json", "bow.onnx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bow.onnx", "bow.onnx.json"]

@@ -21,7 +21,7 @@ def export(
     checkpoint: Path = typer.Argument(..., help="A torch classifier checkpoint written by `seqarena train`."),
     fmt: str = typer.Option("onnx", "--format", help="Export format: onnx."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output file [default: the checkpoint's name with .onnx]; "
-                                       "the vocabulary and labels go beside it as <name>.json."),
+                                       "the vocabulary and labels go beside it as <name>.onnx.json."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Threads for both runtimes [default: torch's]."),
     bench: bool = typer.Option(True, "--bench/--no-bench", help="Measure onnxruntime against PyTorch."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout, nothing else."),
@@ -49,7 +49,7 @@ def export(
     if pred.kind != "torch":
         raise InputError(f"{checkpoint}: {pred.name} is a sparse baseline (scikit-learn); ONNX export covers the "
                          "torch classifiers; use its checkpoint with `seqarena predict` or `seqarena serve`")
-    meta_path = out.with_suffix(".json")
+    meta_path = out.with_name(out.name + ".json")  # model.onnx.json: never the name of a file of the user's
     tmp, tmp_meta = out.with_name(f".{out.name}.{os.getpid()}.tmp"), meta_path.with_name(f".{meta_path.name}.tmp")
     try:
         export_model(pred.model, tmp)
