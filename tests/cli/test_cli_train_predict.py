@@ -156,6 +156,7 @@ def test_cp1252_file_warns_in_one_stderr_line(tmp_path, capsys):
     code, out, err = run(["train", "--model", "bow", "--train", d, "--format", "per-class", "--epochs", "1",
                           "--threads", "1", "--device", "cpu", "--out", tmp_path / "m.pt", "--json"], capsys)
     assert code == 0, err
-    warned = [line for line in err.splitlines() if "warning" in line]
+    warned = [line for line in err.splitlines() if "warning" in line and "UTF-8" in line]
     assert len(warned) == 1 and "pos.txt: not valid UTF-8" in warned[0] and "cp1252" in warned[0]
+    assert sum("no held-out score" in line for line in err.splitlines()) == 1  # no test split: said once
     assert json.loads(out)["n_train"] == 4

@@ -18,6 +18,9 @@ import typer
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
+from seqarena.cli.evaluate import evaluate
+from seqarena.cli.export import export
+from seqarena.cli.serve import serve
 from seqarena.cli.gradients import gradients
 from seqarena.cli.names import names_app
 from seqarena.cli.predict import predict
@@ -61,6 +64,9 @@ app.command()(compare)
 app.add_typer(data_app, name="data")
 app.command()(train)
 app.command()(predict)
+app.command()(evaluate)
+app.command()(export)
+app.command()(serve)
 app.command()(report)
 app.command("recommend")(recommend_command)
 app.add_typer(names_app, name="names")

@@ -156,3 +156,81 @@ def create_sparse_model(name: str, seed: int = 0, **overrides: Any) -> TextClass
 def ids_to_texts(tokens: Any, lengths: Any) -> list[str]:
     """Texts for datasets of token ids (synthetic tasks): id 17 becomes the word 't17'."""
     return [" ".join(f"t{i}" for i in row[:n].tolist()) for row, n in zip(tokens, lengths.tolist())]
+
+
+# --- checkpoints: arrays and plain data only, never a pickle --------------------------------------
+# The fitted state of a baseline is a vocabulary (terms in column order), the vectoriser's settings,
+# and a few arrays (idf weights and the logistic regression's coefficients; NB-SVM's log-count ratios,
+# interpolated weights and intercepts). `sparse_state` takes it out, `sparse_from_state` rebuilds an
+# equal classifier from it: nothing is unpickled, so loading runs no code from the file.
+
+VECTORIZER_FIELDS = ("ngram_range", "token_pattern", "lowercase", "binary", "sublinear_tf", "norm", "smooth_idf")
+
+
+def sparse_state(name: str, clf: TextClassifier) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """(arrays, plain data) of a fitted baseline: what a checkpoint stores."""
+    vec, est = clf.vectorizer, clf.classifier
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)  # terms in column order
+    settings = {k: getattr(vec, k) for k in VECTORIZER_FIELDS if hasattr(vec, k)}
+    settings["ngram_range"] = list(settings["ngram_range"])
+    plain: dict[str, Any] = {"name": name, "terms": vocab, "vectorizer": settings}
+    if name == "tfidf_lr":
+        arrays = {"idf": vec.idf_, "coef": est.coef_, "intercept": est.intercept_, "classes": est.classes_}
+    elif name == "nbsvm":
+        arrays = {"r": np.stack(est.r_), "w": np.stack(est.w_), "b": np.asarray(est.b_, dtype=np.float64),
+                  "classes": est.classes_}
+        plain["nbsvm"] = {"C": est.C, "beta": est.beta, "alpha": est.alpha}
+    else:
+        raise InputError(f"unknown sparse baseline '{name}'; choose from {list(SPARSE_MODELS)}")
+    return {k: np.ascontiguousarray(v) for k, v in arrays.items()}, plain
+
+
+def sparse_from_state(arrays: dict[str, np.ndarray], plain: dict[str, Any]) -> TextClassifier:
+    """The fitted classifier `sparse_state` described. Raises InputError when the pieces do not fit."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    name, terms = plain.get("name"), list(plain.get("terms") or [])
+    settings = dict(plain.get("vectorizer") or {})
+    settings["ngram_range"] = tuple(settings.get("ngram_range", (1, 1)))
+    vocabulary = {t: i for i, t in enumerate(terms)}
+    if len(vocabulary) != len(terms) or not terms:
+        raise InputError("sparse checkpoint: empty vocabulary or duplicate terms")
+    V = len(terms)
+    classes = np.asarray(arrays["classes"])
+    if name == "tfidf_lr":
+        vec = TfidfVectorizer(vocabulary=vocabulary, **settings)
+        idf, coef, intercept = (np.asarray(arrays[k], dtype=np.float64) for k in ("idf", "coef", "intercept"))
+        if idf.shape != (V,) or coef.ndim != 2 or coef.shape[1] != V or intercept.shape != (coef.shape[0],):
+            raise InputError(f"sparse checkpoint: array shapes do not fit a vocabulary of {V} terms")
+        vec.idf_ = idf
+        est = LogisticRegression()
+        est.coef_, est.intercept_, est.classes_ = coef, intercept, classes
+        return TextClassifier(vec, est)
+    if name == "nbsvm":
+        settings.pop("sublinear_tf", None), settings.pop("norm", None), settings.pop("smooth_idf", None)
+        vec = CountVectorizer(vocabulary=vocabulary, **settings)
+        r, w, b = (np.asarray(arrays[k], dtype=np.float64) for k in ("r", "w", "b"))
+        if r.shape != w.shape or r.ndim != 2 or r.shape[1] != V or b.shape != (r.shape[0],):
+            raise InputError(f"sparse checkpoint: array shapes do not fit a vocabulary of {V} terms")
+        est = NBSVM(**plain.get("nbsvm", {}))
+        est.classes_, est.r_, est.w_, est.b_ = classes, list(r), list(w), [float(x) for x in b]
+        vec._validate_vocabulary()
+        return TextClassifier(vec, est)
+    raise InputError(f"sparse checkpoint: unknown baseline '{name}'; choose from {list(SPARSE_MODELS)}")
+
+
+def sparse_proba(clf: TextClassifier, texts: list[str]) -> np.ndarray:
+    """(N, C) class scores in [0, 1] summing to 1: logistic regression's probabilities; for NB-SVM
+    (a margin classifier, not calibrated) the logistic of the binary margin, or the softmax of the
+    one-vs-rest margins."""
+    X = clf.vectorizer.transform(texts)
+    est = clf.classifier
+    if hasattr(est, "predict_proba"):
+        return np.asarray(est.predict_proba(X), dtype=np.float64)
+    s = est.decision_function(X)  # (N, P)
+    if len(est.classes_) == 2:
+        p = 1.0 / (1.0 + np.exp(-s[:, 0]))
+        return np.stack([1.0 - p, p], axis=1)
+    e = np.exp(s - s.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)

@@ -138,12 +138,7 @@ def run_cell(
 def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
                on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> tuple[dict, torch.Tensor]:
     """The row's torch fields and the selected weights' test predictions."""
-    torch.manual_seed(cell.seed)  # the same seed gives the same initial weights
-    model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
-    if cell.train.embed_init is not None:
-        redraw_embeddings(model, cell.train.embed_init)
-    if data.vocab is not None:
-        zero_unknown_row(model)
+    model = build_model(cell, data)
     res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=dev, seed=cell.seed,
               on_epoch=on_epoch)
     # fit evaluated the test split after every epoch and restored the selected epoch's weights: its
@@ -167,6 +162,18 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
         row["latency_ms"] = latency_ms(model, test_split)
         row["throughput"] = throughput(model, test_split)
     return row, pred
+
+
+def build_model(cell: Cell, data: Dataset) -> torch.nn.Module:
+    """A torch cell's model before training: seeded initial weights, the spec's embedding init, the
+    <unk> row at zero (also what `seqarena train` builds, so a retrained model starts as compare's)."""
+    torch.manual_seed(cell.seed)  # the same seed gives the same initial weights
+    model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
+    if cell.train.embed_init is not None:
+        redraw_embeddings(model, cell.train.embed_init)
+    if data.vocab is not None:
+        zero_unknown_row(model)
+    return model
 
 
 @torch.no_grad()

@@ -333,3 +333,20 @@ def _header(line: str) -> str:
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def spec_from_dict(d: dict, source: str = "<stored spec>") -> Spec:
+    """The `Spec` that `Spec.to_dict()` wrote (a results store's `experiments` table): JSON lists
+    become the tuples they were, so the cells it expands hash as the stored ones did."""
+    try:
+        files = {k: FileSource(**{**v, **{s: tuple(v.get(s) or ()) for s in ("train", "dev", "test")}})
+                 for k, v in (d.get("files") or {}).items()}
+
+        def hp(table: dict) -> dict:
+            return {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+
+        return Spec(d["name"], tuple(d["datasets"]), tuple(d["models"]), tuple(d["seeds"]),
+                    Protocol(**d["protocol"]), TrainConfig(**d["train"]), hp(d.get("shared") or {}),
+                    {m: hp(t) for m, t in (d.get("per_model") or {}).items()}, d.get("source", source), files)
+    except (KeyError, TypeError) as e:
+        raise InputError(f"{source}: not a stored experiment spec ({type(e).__name__}: {e})") from None

@@ -186,3 +186,45 @@ def model_from_checkpoint(ckpt: dict) -> nn.Module:
     model = create_model(cfg["name"], cfg["task"], cfg["vocab_size"], cfg["num_classes"], **cfg["hparams"])
     model.load_state_dict(ckpt["state_dict"])
     return model.eval()
+
+
+# --- sparse baselines (models.sparse): arrays as tensors and plain data, the same loader ---------------
+
+def save_sparse_checkpoint(path: Path | str, config: dict, arrays: dict[str, Any], state: dict, **extra: Any) -> None:
+    """A sparse baseline's checkpoint: `config` as a model's (name, task, vocab_size, num_classes,
+    hparams) plus kind 'sparse'; `arrays` (numpy) stored as tensors in `state_dict`; `state` the plain
+    data of `models.sparse.sparse_state`. Loads with `load_checkpoint` (weights_only) like a torch one."""
+    import numpy as np
+
+    from seqarena import __version__
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": "seqarena-checkpoint",
+        "format_version": FORMAT_VERSION,
+        "seqarena_version": __version__,
+        "model_config": {**config, "kind": "sparse"},
+        "state_dict": {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()},
+        "sparse_state": state,
+        **extra,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def is_sparse_checkpoint(ckpt: dict) -> bool:
+    return ckpt.get("model_config", {}).get("kind") == "sparse"
+
+
+def sparse_from_checkpoint(ckpt: dict):
+    """The fitted sparse baseline of a loaded checkpoint (models.sparse.sparse_from_state)."""
+    from seqarena.models.sparse import sparse_from_state
+
+    arrays = {k: v.numpy() for k, v in ckpt["state_dict"].items()}
+    try:
+        return sparse_from_state(arrays, ckpt["sparse_state"])
+    except (KeyError, TypeError, ValueError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise InputError(f"sparse checkpoint: incomplete or inconsistent state ({type(e).__name__}: {e})") from None

@@ -1,0 +1,2 @@
+"""Deployment layer: a trained checkpoint put to use (predictors, ONNX export, HTTP serving). Reads
+checkpoints through `train.checkpoint`; nothing here trains."""
