@@ -10,6 +10,7 @@ from typing import Any
 from seqarena.errors import InputError
 
 OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
+LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over all the steps of `epochs` (fastText)
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class TrainConfig:
     batch_size: int = 64
     optimizer: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # Adadelta's lr is its scale (Kim: 1.0)
+    lr_schedule: str = "constant"  # one of LR_SCHEDULES; applied per step by train.loop.fit
     weight_decay: float = 0.0
     rho: float = 0.95  # Adadelta's decay (Kim 2014)
     # Kim's max-norm s (3) on each class's output weight vector, in Kim's convention (dropout without
@@ -43,6 +45,8 @@ class TrainConfig:
             raise InputError(f"optimizer: unknown '{self.optimizer}'; choose from {list(OPTIMIZERS)}")
         if self.lr <= 0:
             raise InputError(f"lr must be > 0 (got {self.lr})")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise InputError(f"lr_schedule: unknown '{self.lr_schedule}'; choose from {list(LR_SCHEDULES)}")
         if self.dev_ties not in ("first", "last"):
             raise InputError(f"dev_ties: unknown '{self.dev_ties}'; choose from ['first', 'last']")
         if self.embed_init is not None and self.embed_init <= 0:
