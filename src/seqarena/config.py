@@ -11,6 +11,7 @@ from seqarena.checks import MAX_BATCH, MAX_EPOCHS, check_float, check_int
 from seqarena.errors import FieldError, InputError
 
 OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
+LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over all the steps of `epochs` (fastText)
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class TrainConfig:
     batch_size: int = 64
     optimizer: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # Adadelta's lr is its scale (Kim: 1.0)
+    lr_schedule: str = "constant"  # one of LR_SCHEDULES; applied per step by train.loop.fit
     weight_decay: float = 0.0
     rho: float = 0.95  # Adadelta's decay (Kim 2014)
     # Kim's max-norm s (3) on each class's output weight vector, in Kim's convention (dropout without
@@ -50,6 +52,8 @@ class TrainConfig:
                 check_float(name, getattr(self, name), 0.0, lo_open=True)
         if self.patience is not None:
             check_int("patience", self.patience, 1)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise FieldError("lr_schedule", f"unknown '{self.lr_schedule}'; choose from {list(LR_SCHEDULES)}")
         if self.dev_ties not in ("first", "last"):
             raise FieldError("dev_ties", f"unknown '{self.dev_ties}'; choose from ['first', 'last']")
 

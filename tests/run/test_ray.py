@@ -24,7 +24,8 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 pytest.importorskip("ray")
 
 from seqarena.cli import main
-from seqarena.config import ModelConfig, TrainConfig
+from seqarena.config import ModelConfig
+from seqarena.models import train_config
 from seqarena.run import Cell, run_cells
 from seqarena.runtime import set_threads
 
@@ -96,7 +97,7 @@ def test_ray_executor_gives_the_local_executor_rows(ray_address, tmp_path, capsy
 
     before = set_threads(None)
     try:
-        cells = [Cell("seed-bigram", ModelConfig.of(m), TrainConfig(epochs=1), seed=s, experiment="seed")
+        cells = [Cell("seed-bigram", ModelConfig.of(m), train_config(m, epochs=1), seed=s, experiment="seed")
                  for m in ("bow", "nbsvm") for s in (0, 1)]
         local = run_cells(cells, "local", jobs=1, threads=1, device="cpu")
     finally:

@@ -10,7 +10,7 @@ from seqarena.data import DATASETS, DatasetEntry
 from seqarena.errors import InputError
 from seqarena.models import model_hparams
 from seqarena.run.cells import classifier_names
-from seqarena.run.spec import expand, load_preset, parse_spec, preset_names
+from seqarena.run.spec import expand, load_preset, parse_spec, preset_names, with_overrides
 
 GOOD = """
 name = "t"
@@ -117,3 +117,59 @@ def test_cli_flag_errors(argv, message, capsys, monkeypatch):
     with pytest.raises(SystemExit) as e:
         main(["compare", *argv])
     assert e.value.code == 2 and message in capsys.readouterr().err
+
+
+RECIPES = """
+name = "r"
+datasets = ["seed-bigram"]
+models = ["bow", "gru", "textcnn", "nbsvm"]
+[train]
+epochs = 3
+batch_size = 50
+[train.textcnn]
+lr = 0.01
+[train.gru]
+inherit = false
+epochs = 4
+"""
+
+
+def test_a_models_recipe_survives_what_the_spec_leaves_unsaid():
+    from seqarena.models import train_config
+
+    spec = parse_spec(RECIPES, "r.toml")
+    bow = spec.train_config("bow")  # its recipe, then the two fields [train] writes
+    assert bow == train_config("bow", epochs=3, batch_size=50) and bow.optimizer == "sgd"
+    assert spec.train_config("textcnn") == train_config("textcnn", epochs=3, batch_size=50, lr=0.01)
+    assert spec.train_config("gru") == train_config("gru", epochs=4)  # inherit = false: [train] not applied
+    flagged = with_overrides(spec, train={"epochs": 7})  # a flag beats every table
+    assert {m: flagged.train_config(m).epochs for m in ("bow", "gru", "textcnn")} == {"bow": 7, "gru": 7, "textcnn": 7}
+    cells = {c.model.name: c for c in expand(spec)}
+    assert cells["bow"].train == bow and cells["gru"].train.epochs == 4  # the hash covers the recipe used
+    other = parse_spec(RECIPES.replace("batch_size = 50", "batch_size = 50\nlr = 0.5"), "r.toml")
+    assert {c.model.name: c for c in expand(other)}["bow"].config_hash != cells["bow"].config_hash
+    assert spec.to_dict()["train_by_model"]["bow"]["optimizer"] == "sgd"
+
+
+@pytest.mark.parametrize("change, message", [
+    (("[train.textcnn]", "[train.nbsvm]"), r"r.toml:8: \[train\] nbsvm: .*names no torch model"),
+    (("[train.textcnn]", "[train.lstm]"), r"r.toml:8: \[train\] lstm: .*names no torch model"),
+    (("lr = 0.01", "lrr = 0.01"), r"r.toml:9: \[train.textcnn\] lrr: unknown field"),
+    (("inherit = false", "inherit = 0"), r"r.toml:11: \[train.gru\] inherit: must be bool"),
+    (("lr = 0.01", "lr = -1"), r"r.toml: \[train.textcnn\] \(textcnn\) lr must be > 0"),
+])
+def test_per_model_train_table_errors(change, message):
+    with pytest.raises(InputError, match=message):
+        parse_spec(RECIPES.replace(*change), "r.toml")
+
+
+def test_presets_keep_bow_on_its_recipe():
+    seed = load_preset("seed")
+    assert seed.train_config("gru").optimizer == "adam"
+    bow = seed.train_config("bow")
+    assert (bow.optimizer, bow.lr_schedule, bow.epochs) == ("sgd", "linear", 10)
+    kim = load_preset("kim")
+    bow = kim.train_config("bow")
+    assert (bow.optimizer, bow.epochs, bow.dev_ties, bow.max_norm, bow.embed_init) == ("sgd", 25, "last", None, None)
+    assert kim.model_config("bow").kwargs() == {"d_embed": 300, "dropout": 0.0}
+    assert kim.train_config("textcnn") == kim.train  # everyone else: Kim's recipe

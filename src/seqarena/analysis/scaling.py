@@ -18,11 +18,11 @@ from torch.profiler import ProfilerActivity, profile
 
 from seqarena.analysis.common import loglog_slope
 from seqarena.analysis.theory import saved_activation_bytes
-from seqarena.config import TrainConfig
 from seqarena.data.batching import Split
-from seqarena.models import create_model
+from seqarena.models import create_model, train_config
 from seqarena.runtime import synchronize
-from seqarena.train.loop import make_optimizer
+from seqarena.train.loop import make_optimizer, sparse_rows_apply
+from seqarena.train.optim import use_sparse_embeddings
 from seqarena.train.speed import throughput
 
 VOCAB = 5000  # the seed's vocabulary; only the embedding size depends on it
@@ -91,7 +91,10 @@ def measure(name: str, seq_len: int, batch_size: int, device: torch.device,
     x = torch.randint(1, VOCAB, (B, T), device=device)
     lengths = torch.full((B,), T, device=device)
     y = torch.randint(0, 2, (B,), device=device)
-    opt = make_optimizer(model.parameters(), TrainConfig())
+    cfg = train_config(name)  # Adam, or the model's own recipe (bow: SGD on sparse rows, as fit runs it)
+    if sparse_rows_apply(cfg):
+        use_sparse_embeddings(model)
+    opt = make_optimizer(model.parameters(), cfg)
 
     def step() -> None:
         loss = F.cross_entropy(model(x, lengths), y)

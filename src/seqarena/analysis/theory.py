@@ -71,10 +71,10 @@ NGRAMS = {  # how each family captures n-grams (the seed's "N-gramas" row)
     "convolutional": "explicit: one filter bank per width k",
     "hybrid": "explicit k-gram filters, then read in order by a recurrent cell",
     "attention": "implicit: pairwise attention over positions",
-    "baseline": "none: order-blind bag of embeddings",
+    "baseline": "explicit: hashed word n-grams in a bag (order-blind beyond n)",
 }
 NGRAMS_SHORT = {"recurrent": "implicit (state)", "convolutional": "explicit", "hybrid": "explicit, then RNN",
-                "attention": "implicit (attention)", "baseline": "none (bag)"}
+                "attention": "implicit (attention)", "baseline": "hashed (bag)"}
 
 
 def analyse_model(name: str, seq_len: int, vocab_size: int = 5000, num_classes: int = 2,

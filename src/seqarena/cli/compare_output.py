@@ -7,7 +7,7 @@ import math
 
 from rich.table import Table
 
-from seqarena.run.cells import Cell
+from seqarena.run.cells import Cell, is_sparse
 from seqarena.run.spec import Spec
 from seqarena.run.stats import aggregate, choose_best, per_class_summary
 
@@ -44,8 +44,20 @@ def describe(cells: list[Cell], spec: Spec, dataset: str, device: str) -> str:
     else:
         how = "given split"
     dev = f", dev {p.dev_fraction:.0%} of train" if p.dev_fraction > 0 else ""
-    return (f"{dataset}: {how}{dev}, {spec.train.optimizer} {spec.train.epochs} epochs, "
-            f"{len(spec.seeds)} seed(s), device {device}")
+    return f"{dataset}: {how}{dev}, {recipes(cs, spec)}, {len(spec.seeds)} seed(s), device {device}"
+
+
+def recipes(cells: list[Cell], spec: Spec) -> str:
+    """'adam 10 epochs', or with models on a recipe of their own 'adam 10 epochs (bow: sgd 10 epochs)'."""
+    by_recipe: dict[str, list[str]] = {}
+    for c in cells:
+        if not is_sparse(c.model.name):
+            by_recipe.setdefault(f"{c.train.optimizer} {c.train.epochs} epochs", []).append(c.model.name)
+    if not by_recipe:
+        return f"{spec.train.optimizer} {spec.train.epochs} epochs"
+    main = max(by_recipe, key=lambda r: len(by_recipe[r]))
+    others = [f"{', '.join(dict.fromkeys(ms))}: {r}" for r, ms in by_recipe.items() if r != main]
+    return main + (f" ({'; '.join(others)})" if others else "")
 
 
 def render_tables(table: list[dict], cells: list[Cell], spec: Spec, device: str, metric: str = METRIC,

@@ -16,7 +16,7 @@ import typer
 from seqarena.checks import MAX_EPOCHS, MAX_SEED, MAX_THREADS
 from seqarena.cli.common import check_min, check_number, err_console, out_console, progress_bar, warnings_as_lines
 from seqarena.cli.data import DATA_DIR_HELP
-from seqarena.config import OPTIMIZERS, ModelConfig, TrainConfig
+from seqarena.config import OPTIMIZERS, ModelConfig
 from seqarena.data import DATASETS, Dataset, TextConfig, load_dataset, load_files
 from seqarena.data.corpora import CORPORA, load_corpus
 from seqarena.data.text import FORMATS, infer_format
@@ -24,6 +24,7 @@ from seqarena.data.tokenize import TOKENIZERS
 from seqarena.data.files import FileSource, file_source
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_file
+from seqarena.models import train_config
 from seqarena.run.cells import Cell, classifier_names, is_sparse
 from seqarena.run.cells import dataset as run_dataset
 from seqarena.run.protocol import Protocol
@@ -193,7 +194,7 @@ def train(
     out = out or Path(f"{model}-{data.name.replace(':', '-')}.pt")
     _check_out(out)
     try:
-        base_train = spec.train if spec is not None else TrainConfig()
+        base_train = spec.train_config(model) if spec is not None and not is_sparse(model) else train_config(model)
         cfg = replace(base_train, **changes)
         base_proto = spec.protocol if spec is not None else Protocol(kind="auto", dev_fraction=0.0)
         proto = base_proto if dev_fraction is None else replace(base_proto, dev_fraction=dev_fraction)

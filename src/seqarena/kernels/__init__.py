@@ -1,5 +1,6 @@
-"""Fast paths of the models: small C kernels (rnn_cells.c), compiled on first use and loaded with
-ctypes, and a switch that turns every fast path off.
+"""Fast paths of the models: small C kernels (rnn_cells.c: the GRU steps, and the sparse row update of
+train.optim.SGD), compiled on first use and loaded with ctypes, and a switch that turns every fast
+path off.
 
 `disabled()` makes FastGRU and TextCNN run their plain PyTorch form (nn.GRU, Conv1d + ReLU + max)
 within a block: the theory module counts operations on that reference form, and tests compare the
@@ -40,6 +41,7 @@ _i = ctypes.c_int
 SIGNATURES = {
     "gru_fwd_step": [_i, _i, _p, ctypes.c_long, _p, _p, _p, _p, _p, _p, _p],
     "gru_bwd_step": [_i, _i, _p, _p, _p, _p, _p, _p, _p, _p, _p, _p],
+    "rows_axpy": [ctypes.c_long, ctypes.c_long, ctypes.c_float, _p, _p, _p],
 }
 
 

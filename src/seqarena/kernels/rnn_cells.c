@@ -75,3 +75,16 @@ void gru_bwd_step(int B, int H, const float *restrict dh_a, const float *restric
         }
     }
 }
+
+/* Sparse row update of an embedding table (train.optim.SGD): w[idx[i]] += alpha * v[i] for i < n,
+ * rows of d floats; repeated indices add up in order, as index_add_. Replaces index_add_/scatter_add_,
+ * which cost 5x / 2.5x the gather of the same rows on the CPU (measured). */
+void rows_axpy(long n, long d, float alpha, const long *restrict idx, const float *restrict v,
+               float *restrict w) {
+    for (long i = 0; i < n; i++) {
+        float *restrict row = w + idx[i] * d;
+        const float *restrict src = v + i * d;
+        for (long j = 0; j < d; j++)
+            row[j] += alpha * src[j];
+    }
+}

@@ -9,16 +9,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
 from torch import nn
 
 from seqarena.checks import check_int
+from seqarena.config import TrainConfig, with_overrides
 from seqarena.errors import InputError
 from seqarena.models.attention import build_transformer
-from seqarena.models.baselines import build_bow
+from seqarena.models.baselines import BOW_RECIPE, BOW_SEARCH_SPACE, build_bow
 from seqarena.models.causal_conv import build_causal_cnn_lm
 from seqarena.models.conv import build_textcnn
 from seqarena.models.hparams import check_hparams, check_size
@@ -34,12 +35,17 @@ FAMILIES = ("recurrent", "convolutional", "hybrid", "attention", "baseline")
 @dataclass(frozen=True)
 class ModelEntry:
     """A registered architecture: its family and one builder per task it supports.
-    A builder takes (vocab_size, num_classes, **hyperparameters with defaults)."""
+    A builder takes (vocab_size, num_classes, **hyperparameters with defaults).
+    `train` is the model's own recipe for classification: TrainConfig fields that replace TrainConfig's
+    defaults for this model (see `train_config`); a spec's [train] fields override it. `search_space`
+    declares, for a tuner, each hyperparameter (or "train.<field>") -> its distribution."""
 
     name: str
     family: str
     description: str
     builders: dict[str, Callable[..., nn.Module]]
+    train: dict[str, Any] = field(default_factory=dict)
+    search_space: dict[str, dict] = field(default_factory=dict)
 
 
 MODELS: dict[str, ModelEntry] = {
@@ -59,7 +65,8 @@ MODELS: dict[str, ModelEntry] = {
                    {"classify": build_cnn_rnn}),
         ModelEntry("transformer", "attention", "pre-LN Transformer encoder, key-padding mask, mean pool",
                    {"classify": build_transformer, "lm": build_transformer_lm}),
-        ModelEntry("bow", "baseline", "fastText-style mean of embeddings + linear", {"classify": build_bow}),
+        ModelEntry("bow", "baseline", "fastText: mean of word and hashed word n-gram embeddings + linear",
+                   {"classify": build_bow}, train=BOW_RECIPE, search_space=BOW_SEARCH_SPACE),
         ModelEntry("causal_cnn", "convolutional", "causal dilated CNN, gated residual layers (WaveNet/TCN)",
                    {"lm": build_causal_cnn_lm}),
         ModelEntry("ngram", "baseline", "count n-gram, Witten-Bell smoothed (order 2 = bigram)",
@@ -133,6 +140,14 @@ def _no_init() -> Iterator[None]:
             setattr(nn.init, n, f)
 
 
+def train_config(name: str, **fields: Any) -> TrainConfig:
+    """How `name` is trained unless told otherwise: TrainConfig's defaults, then the model's recipe
+    (`ModelEntry.train`), then `fields` (those a spec or a flag sets). A name outside the registry (a
+    sparse baseline) has no recipe."""
+    entry = MODELS.get(name)
+    return with_overrides(TrainConfig(), {**(entry.train if entry else {}), **fields})
+
+
 def count_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
@@ -156,4 +171,5 @@ __all__ = [
     "list_models",
     "meta_model",
     "model_hparams",
+    "train_config",
 ]

@@ -44,8 +44,9 @@ def is_sparse(name: str) -> bool:
 # Part of a torch cell's config hash; bumped when the code changes what a cell computes for the same
 # configuration, so that a results database never serves rows made by older code as current ones.
 # 2: the <unk> row starts at zero (models.layers.zero_unknown_row); max_norm in Kim's convention
-# (train.loop.head_norm_limit)
-TORCH_CELL_VERSION = 2
+# (train.loop.head_norm_limit). 3: bow is fastText (hashed word n-grams), whose rows under a config
+# that names no n-gram hyperparameter must not pass for the old bag of words
+TORCH_CELL_VERSION = 3
 
 
 @dataclass(frozen=True)

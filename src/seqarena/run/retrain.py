@@ -44,7 +44,8 @@ class Measured:
     def cell(self, seed: int | None = None, source: FileSource | None = None) -> Cell:
         """The comparison's cell for this model with no fold (all training rows), the spec's first seed."""
         s = self.spec
-        return Cell(self.dataset, s.model_config(self.model), s.train, seed=s.seeds[0] if seed is None else seed,
+        train = s.train_config(self.model) if self.model in s.models and not is_sparse(self.model) else s.train
+        return Cell(self.dataset, s.model_config(self.model), train, seed=s.seeds[0] if seed is None else seed,
                     experiment=s.name, protocol=s.protocol, source=source or s.files.get(self.dataset))
 
     def score(self, metric: str = "test_acc") -> dict:

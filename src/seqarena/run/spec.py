@@ -11,10 +11,16 @@ datasets = ["mr", "sst2", "subj"]  # built-in datasets; or a [datasets] table, f
 models = "all"                     # or a list of names (torch classifiers and sparse baselines)
 seeds = [0]                        # a list, or N for seeds 0..N-1
 [protocol]                         # kind auto|given|cv, folds, dev_fraction, split_seed
-[train]                            # TrainConfig fields
+[train]                            # TrainConfig fields, for every torch model
+[train.bow]                        # TrainConfig fields for one model, over [train]; inherit = false:
+                                   #   over the model's own recipe instead, [train] not applied
 [hparams]                          # for every model that has the hyperparameter
 [hparams.textcnn]                  # for one model (an unknown name is an error)
 ```
+A model's training config (`Spec.train_config`): TrainConfig's defaults, then the model's own recipe
+from the registry (`ModelEntry.train`, e.g. bow's SGD with linear decay), then the fields [train] sets
+(only those written, so a recipe survives what a spec leaves unsaid), then its [train.<model>] table,
+then CLI flags. Each cell carries that config, so its hash is the recipe actually used.
 Presets ship in `seqarena/presets/<name>.toml`. Every error names the file and, where it can, the line."""
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from seqarena.config import ModelConfig, TrainConfig
 from seqarena.data import DATASETS
 from seqarena.data.files import FileSource, check_name, file_source
 from seqarena.errors import FieldError, InputError
-from seqarena.models import model_hparams
+from seqarena.models import model_hparams, train_config
 from seqarena.models.hparams import RULES, check_hparams
 from seqarena.models.sparse import sparse_hparams
 from seqarena.run.cells import Cell, classifier_names, dataset, is_sparse
@@ -46,11 +52,14 @@ class Spec:
     models: tuple[str, ...]
     seeds: tuple[int, ...] = (0,)
     protocol: Protocol = field(default_factory=Protocol)
-    train: TrainConfig = field(default_factory=TrainConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)  # [train] over TrainConfig's defaults
     shared: dict[str, Any] = field(default_factory=dict)  # [hparams]: where the model has the name
     per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [hparams.<model>]
     source: str = "<spec>"
     files: dict[str, FileSource] = field(default_factory=dict)  # file datasets among `datasets`, by name
+    train_set: tuple[str, ...] = ()  # the fields of `train` written in [train] or given as flags
+    train_per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [train.<model>] (+ flags)
+    own_recipe: tuple[str, ...] = ()  # models whose [train.<model>] says inherit = false
 
     def model_config(self, name: str) -> ModelConfig:
         """The model's overrides: shared hyperparameters it has, then its own table."""
@@ -59,10 +68,17 @@ class Spec:
         over.update(self.per_model.get(name, {}))
         return ModelConfig.of(name, **over)
 
+    def train_config(self, name: str) -> TrainConfig:
+        """How model `name` trains: its recipe, [train]'s written fields (unless its table says
+        inherit = false), its [train.<model>] table; CLI flags are in both of the last two."""
+        spec_wide = {} if name in self.own_recipe else {k: getattr(self.train, k) for k in self.train_set}
+        return train_config(name, **{**spec_wide, **self.train_per_model.get(name, {})})
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["protocol"], d["train"] = asdict(self.protocol), asdict(self.train)
         d["files"] = {k: v.to_dict() for k, v in self.files.items()}
+        d["train_by_model"] = {m: asdict(self.train_config(m)) for m in self.models if not is_sparse(m)}
         return d
 
     def ref(self, dataset: str) -> str | FileSource:
@@ -121,7 +137,17 @@ def parse_spec(text: str, source: str) -> Spec:
         err.fail("", "seeds", f"must be a count 1..{MAX_SEEDS:,} or a list of at most {MAX_SEEDS:,} integers "
                               f"in 0..{MAX_SEED} (got {_short(seeds_raw)})")
     protocol = err.dataclass_table(raw, "protocol", Protocol)
-    train = err.dataclass_table(raw, "train", TrainConfig)
+    train_raw = err.table(raw, "train")
+    tables = {k: v for k, v in train_raw.items() if isinstance(v, dict)}  # [train.<model>]
+    train = err.dataclass_table({"train": {k: v for k, v in train_raw.items() if k not in tables}}, "train",
+                                TrainConfig)
+    train_per_model, own_recipe = {}, []
+    for key, value in tables.items():
+        if key not in models or is_sparse(key):
+            err.fail("train", key, f"[train.{key}] names no torch model of this spec; models: {list(models)}")
+        if not err.typed(f"train.{key}", "inherit", value.pop("inherit", True), bool):
+            own_recipe.append(key)
+        train_per_model[key] = err.fields(f"train.{key}", value, TrainConfig)
     shared, per_model = {}, {}
     for key, value in err.table(raw, "hparams").items():
         if isinstance(value, dict):
@@ -132,7 +158,8 @@ def parse_spec(text: str, source: str) -> Spec:
             shared[key] = value
     everyone = {k: v for m in models for k, v in hparams_of(m).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
-    spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files)
+    spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files,
+                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe))
     for m in models:  # the rules the builders apply, now, so that no cell fails on them later
         over = spec.model_config(m).kwargs()
         try:
@@ -141,6 +168,12 @@ def parse_spec(text: str, source: str) -> Spec:
             own = e.field in per_model.get(m, {}) or m in per_model and e.field not in shared
             table = f"hparams.{m}" if own else "hparams"  # the model's own table when the key is not shared
             err.fail(table, e.field, f"{e.what} (model '{m}')")
+    for m in models:  # a recipe and the spec's fields together must still make a valid config
+        if not is_sparse(m):
+            try:
+                spec.train_config(m)
+            except InputError as e:
+                raise InputError(f"{source}: [train{'.' + m if m in tables else ''}] ({m}) {e}") from None
     return spec
 
 
@@ -197,8 +230,9 @@ def with_overrides(spec: Spec, **changes: Any) -> Spec:
     changes = {k: v for k, v in changes.items() if v is not None}
     train = changes.pop("train", {})
     protocol = changes.pop("protocol", {})
-    if train:
-        spec = replace(spec, train=replace(spec.train, **train))
+    if train:  # a flag beats everything a spec says, [train.<model>] tables included
+        spec = replace(spec, train=replace(spec.train, **train), train_set=tuple(dict.fromkeys([*spec.train_set, *train])),
+                       train_per_model={m: {**t, **train} for m, t in spec.train_per_model.items()})
     if protocol:
         spec = replace(spec, protocol=replace(spec.protocol, **protocol))
     return replace(spec, **changes)
@@ -219,7 +253,7 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
         for seed in spec.seeds:
             for fold in folds:
                 for m in spec.models:
-                    cells.append(Cell(ds, spec.model_config(m), spec.train, seed=seed, fold=fold,
+                    cells.append(Cell(ds, spec.model_config(m), spec.train_config(m), seed=seed, fold=fold,
                                       experiment=spec.name, protocol=proto, source=spec.files.get(ds)))
     return cells
 
@@ -283,17 +317,19 @@ class _Errors:
 
     def dataclass_table(self, raw: dict, name: str, cls: type) -> Any:
         """Build `cls` from [name]: unknown fields and wrong types are errors; ints stand for floats."""
-        d = self.table(raw, name)
-        types = {f.name: str(f.type) for f in fields(cls)}
-        self.unknown(d, list(types), name)
-        for k, v in d.items():
-            d[k] = self._coerce(name, k, v, types[k])
+        d = self.fields(name, self.table(raw, name), cls)
         try:
             return cls(**d)
         except FieldError as e:  # e.field is a field name, or its flag spelling (--batch-size)
             self.fail(name, e.field.lstrip("-").replace("-", "_"), e.what)
         except InputError as e:
             raise InputError(f"{self.source}: [{name}] {e}") from None
+
+    def fields(self, name: str, d: dict, cls: type) -> dict:
+        """The table's values typed as the fields of `cls`; unknown fields and wrong types are errors."""
+        types = {f.name: str(f.type) for f in fields(cls)}
+        self.unknown(d, list(types), name)
+        return {k: self._coerce(name, k, v, types[k]) for k, v in d.items()}
 
     def _coerce(self, table: str, key: str, v: Any, annotation: str) -> Any:
         """TOML value -> the field's type (`annotation` as written, e.g. 'float | None')."""
@@ -347,6 +383,8 @@ def spec_from_dict(d: dict, source: str = "<stored spec>") -> Spec:
 
         return Spec(d["name"], tuple(d["datasets"]), tuple(d["models"]), tuple(d["seeds"]),
                     Protocol(**d["protocol"]), TrainConfig(**d["train"]), hp(d.get("shared") or {}),
-                    {m: hp(t) for m, t in (d.get("per_model") or {}).items()}, d.get("source", source), files)
+                    {m: hp(t) for m, t in (d.get("per_model") or {}).items()}, d.get("source", source), files,
+                    tuple(d.get("train_set") or ()), dict(d.get("train_per_model") or {}),
+                    tuple(d.get("own_recipe") or ()))
     except (KeyError, TypeError) as e:
         raise InputError(f"{source}: not a stored experiment spec ({type(e).__name__}: {e})") from None

@@ -14,7 +14,7 @@ from seqarena.config import TrainConfig
 from seqarena.data.batching import Split
 from seqarena.runtime import Stopwatch, seed_everything
 from seqarena.train.metrics import accuracy, macro_f1
-from seqarena.train.optim import FusedAdam, LazyAdadelta, use_sparse_embeddings
+from seqarena.train.optim import SGD, FusedAdam, LazyAdadelta, use_sparse_embeddings
 
 
 @dataclass
@@ -34,6 +34,12 @@ def lazy_adadelta_applies(cfg: TrainConfig) -> bool:
     return cfg.optimizer == "adadelta" and not cfg.weight_decay and not cfg.grad_clip
 
 
+def sparse_rows_apply(cfg: TrainConfig) -> bool:
+    """Optimizers for which a row without gradient needs no update (or a lazy exact one): embedding
+    tables can give sparse row gradients. SGD without momentum or weight decay leaves such a row alone."""
+    return lazy_adadelta_applies(cfg) or cfg.optimizer == "sgd" and not cfg.weight_decay and not cfg.grad_clip
+
+
 def make_optimizer(params, cfg: TrainConfig):
     """torch.optim's update rules; Adam, AdamW and Adadelta through train.optim (same arithmetic,
     without the torch._dynamo import of torch.optim.Optimizer)."""
@@ -44,7 +50,15 @@ def make_optimizer(params, cfg: TrainConfig):
         return LazyAdadelta(params, lr=cfg.lr, rho=cfg.rho, eps=1e-6)
     if cfg.optimizer == "adadelta":
         return torch.optim.Adadelta(params, lr=cfg.lr, rho=cfg.rho, eps=1e-6, weight_decay=cfg.weight_decay)
-    return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def lr_at(cfg: TrainConfig, step: int, total: int) -> float:
+    """The learning rate of optimisation step `step` (0-based) of `total`: constant, or decayed linearly
+    from lr to 0 over the whole run (fastText: lr * (1 - progress))."""
+    if cfg.lr_schedule == "linear":
+        return cfg.lr * (1.0 - step / total)
+    return cfg.lr
 
 
 @torch.no_grad()
@@ -85,9 +99,9 @@ def fit(
     """Train `model` in place. Each epoch: one shuffled, length-bucketed pass over `train`, then
     evaluation on dev and test (timed apart from training). With `dev`, the weights of the best dev
     epoch are restored at the end and `cfg.patience` may stop training early."""
-    # Adadelta without decay or clipping: embeddings give sparse row gradients (LazyAdadelta), for
-    # the duration of this call only
-    switched = use_sparse_embeddings(model) if lazy_adadelta_applies(cfg) else []
+    # Adadelta or SGD without decay or clipping: embeddings give sparse row gradients (LazyAdadelta,
+    # SGD's row update), for the duration of this call only
+    switched = use_sparse_embeddings(model) if sparse_rows_apply(cfg) else []
     try:
         return _fit(model, train, test, dev, cfg, device, seed, on_epoch)
     finally:
@@ -120,6 +134,7 @@ def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, 
     result = FitResult()
     best_dev, best_state, since_best = -1.0, None, 0
     norm_limit = head_norm_limit(model, cfg.max_norm)
+    step, total_steps = 0, cfg.epochs * -(-len(train) // cfg.batch_size)
 
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -133,7 +148,9 @@ def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, 
                 loss.backward()
                 if cfg.grad_clip:
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                opt.param_groups[0]["lr"] = lr_at(cfg, step, total_steps)
                 opt.step()
+                step += 1
                 if norm_limit is not None:
                     with torch.no_grad():  # Kim 2014: rescale each class's weight vector to norm <= s
                         model.head.weight.copy_(torch.renorm(model.head.weight, 2, 0, norm_limit))
