@@ -16,7 +16,7 @@ from seqarena.data.unlabelled import TEXT_FORMATS, iter_texts, text_format
 from seqarena.deploy.batch import check_output, rows_of, write_predictions
 from seqarena.deploy.predictor import load_predictor
 from seqarena.errors import InputError
-from seqarena.runtime import set_threads
+from seqarena.runtime import resolve_device, set_threads
 
 
 def predict(
@@ -33,7 +33,8 @@ def predict(
     k: Optional[int] = typer.Option(None, "--top-k", help="Also give the K most probable classes of each text."),
     batch_size: int = typer.Option(256, "--batch-size", help="Texts per forward pass (length-bucketed)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads [default: torch's]."),
-    device: str = typer.Option("cpu", "--device", help="Kept for compatibility: prediction runs on the CPU."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps "
+                               "(torch models; the sparse baselines run on the CPU)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list on stdout, nothing else."),
 ) -> None:
     """Print or write each text's predicted label and class probabilities.
@@ -52,7 +53,7 @@ def predict(
     if file is None and (fmt or text_column):
         raise InputError(f"{'--format' if fmt else '--text-column'}: goes with --file")
     set_threads(threads)
-    pred = load_predictor(checkpoint)
+    pred = load_predictor(checkpoint, device=resolve_device(device))
     pred.batch_size = batch_size
     if k is not None and k > len(pred.labels):
         raise InputError(f"--top-k {k}: the model has {len(pred.labels)} classes")

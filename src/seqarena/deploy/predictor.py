@@ -33,6 +33,7 @@ class Predictor:
     vocab: Vocab | None = None
     tokenizer: Any = None
     batch_size: int = 256
+    device: torch.device = torch.device("cpu")
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Token ids of each text (torch models): the checkpoint's tokenizer, then its vocabulary."""
@@ -53,8 +54,8 @@ class Predictor:
         for a in range(0, len(order), self.batch_size):
             idx = order[a:a + self.batch_size]
             tokens, lengths = pad_sequences([ids[i] for i in idx])
-            logits = self.model(tokens, lengths)  # (B, C)
-            out[idx] = torch.softmax(logits.float(), dim=-1).double().numpy()
+            logits = self.model(tokens.to(self.device), lengths.to(self.device))  # (B, C)
+            out[idx] = torch.softmax(logits.float(), dim=-1).double().cpu().numpy()
         return out
 
     def metadata(self) -> dict:
@@ -66,7 +67,8 @@ class Predictor:
                 "seqarena_version": __version__}
 
 
-def load_predictor(path: Path | str, threads: int | None = None) -> Predictor:
+def load_predictor(path: Path | str, threads: int | None = None,
+                   device: torch.device | None = None) -> Predictor:
     """A checkpoint of a classifier trained on text, ready to predict; InputError for anything else
     (another task, token-id data, a file that is not a seqarena checkpoint or carries pickled objects)."""
     ckpt = load_checkpoint(path, task="classify")
@@ -91,4 +93,6 @@ def load_predictor(path: Path | str, threads: int | None = None) -> Predictor:
     if threads is not None:
         torch.set_num_threads(threads)
     vocab = Vocab.from_list(ckpt["vocab"])
-    return Predictor(cfg["name"], labels, "torch", len(vocab), ckpt, model, vocab, get_tokenizer(ckpt["tokenizer"]))
+    device = device or torch.device("cpu")
+    return Predictor(cfg["name"], labels, "torch", len(vocab), ckpt, model.to(device), vocab,
+                     get_tokenizer(ckpt["tokenizer"]), device=device)
