@@ -48,6 +48,8 @@ RULES: dict[str, Callable[[str, Any], None]] = {
     "edge_pad": _bool,
     "one_hot": _bool,
     "order": _ints(1, 6),  # n-gram LM: V**order table entries, checked again by the model
+    "n": _ints(1, 6),  # bow: word n-grams up to n (fastText's wordNgrams)
+    "n_buckets": _ints(1, 2**24),  # bow: hashed n-gram rows (16 M rows of d_embed floats at most)
     # sparse baselines
     "ngram_max": _ints(1, 10),
     "min_df": _ints(1, 2**31 - 1),

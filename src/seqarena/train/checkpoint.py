@@ -137,6 +137,9 @@ def check_schema(ckpt: dict, where: str) -> None:
     vocab_size = entry(cfg, "vocab_size", int, where + " model_config")
     num_classes = entry(cfg, "num_classes", int, where + " model_config", optional=task != "classify")
     hparams = entry(cfg, "hparams", dict, where + " model_config")
+    if cfg.get("kind") == "sparse":  # a fitted baseline: arrays + plain data, rebuilt by sparse_from_state
+        _check_sparse(ckpt, cfg, name, where)
+        return
     try:
         model = meta_model(name, task, vocab_size, num_classes, **hparams)
     except InputError as e:
@@ -211,6 +214,24 @@ def save_sparse_checkpoint(path: Path | str, config: dict, arrays: dict[str, Any
     }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
+
+
+def _check_sparse(ckpt: dict, cfg: dict, name: str, where: str) -> None:
+    """A sparse baseline's entries: a known baseline, tensors in state_dict, its plain-data state and
+    distinct label names; the arrays' consistency is checked by sparse_from_state."""
+    from seqarena.models.sparse import SPARSE_MODELS
+
+    if name not in SPARSE_MODELS:
+        raise InputError(f"{where}: model_config names '{name}', not a sparse baseline ({list(SPARSE_MODELS)})")
+    state = entry(ckpt, "state_dict", dict, where)
+    for k, t in state.items():
+        if not isinstance(t, torch.Tensor):
+            raise InputError(f"{where}: state_dict entry '{k}' is not a tensor")
+    entry(ckpt, "sparse_state", dict, where)
+    if cfg.get("task", "classify") == "classify":
+        labels = strings(ckpt, "label_names", where)
+        if not labels or len(set(labels)) != len(labels):
+            raise InputError(f"{where}: checkpoint entry 'label_names' must list distinct class names (got {labels!r})")
 
 
 def is_sparse_checkpoint(ckpt: dict) -> bool:
