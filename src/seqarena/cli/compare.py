@@ -62,6 +62,10 @@ def compare(
         parse_list(executor, "--executor", list(EXECUTORS))
     if protocol is not None and protocol not in PROTOCOLS:
         parse_list(protocol, "--protocol", list(PROTOCOLS))
+    if executor == "ray":  # connect now: a missing or unreachable cluster is refused before any work
+        from seqarena.run.ray_executor import connect
+
+        connect(address)
     spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds)
     subset = _fold_subset(fold_subset)
     ddir = str(data_dir) if data_dir else None
