@@ -47,7 +47,10 @@ def subsets(data: Dataset, seed: int) -> dict[str, Dataset]:
     y = pool.labels.numpy()
     pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     rng = np.random.default_rng(seed)
-    half = lambda rows: rng.choice(rows, len(rows) // 2, replace=False)  # noqa: E731
+
+    def half(rows: np.ndarray) -> np.ndarray:
+        return rng.choice(rows, len(rows) // 2, replace=False)
+
     n = (len(neg) + len(pos) // 2) // 2  # per class, for a balanced set as big as a 2:1 one
     return {
         "balanced": subset(data, "mr", np.arange(len(y))),

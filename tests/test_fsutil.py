@@ -83,3 +83,14 @@ def test_an_unwritable_directory_is_refused(tmp_path):
             check_output_file(ro / "m.pt", "--out")
     finally:
         ro.chmod(0o755)
+
+
+def test_leftovers_of_a_killed_writer_are_swept_once_stale(tmp_path):
+    target = tmp_path / "results.json"
+    stale, fresh = tmp_path / ".results.json.abc123.tmp", tmp_path / ".results.json.def456.tmp"
+    stale.write_text("half")
+    fresh.write_text("being written")
+    old = stale.stat().st_mtime - 2 * 3600
+    os.utime(stale, (old, old))
+    atomic_write(target, "{}")
+    assert not stale.exists() and fresh.exists()  # a recent one may belong to a live writer

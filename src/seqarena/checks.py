@@ -15,7 +15,7 @@ from seqarena.errors import FieldError
 # well below what fails with MemoryError or overflows a C integer; the refusal names the limit.
 MAX_SEED = 2**63 - 1  # torch.manual_seed and numpy take 64-bit seeds
 MAX_SEEDS = 10_000  # repeats of a comparison (cells = datasets x seeds x folds x models)
-MAX_SEQ_LEN = 16_384  # analysis sequence lengths (attention's T x T scores at 16k: 1 GiB per head)
+MAX_SEQ_LEN = 8_192  # analysis sequence lengths (attention's T x T float scores at 8k: 256 MiB per head)
 MAX_VOCAB = 10_000_000  # analysis vocabulary sizes (an embedding table row per id)
 MAX_WIDTH = 65_536  # any d_* width, n_filters, hidden size
 MAX_LAYERS = 256

@@ -3,14 +3,16 @@
 Every writer that replaces a file goes through `atomic_path` (or `atomic_write`): the new content is
 written to a temp file with a unique name in the target's own directory (same file system, so the
 rename is atomic), renamed over the target only when complete, and removed on any failure. Two
-processes writing the same target never share a temp file, and a killed write leaves no stray file
-beside an intact old one (a `kill -9` mid-write can leave one hidden `.NAME.*.tmp`, never a
-truncated target)."""
+processes writing the same target never share a temp file, and a failed write leaves no stray file
+beside an intact old one. A `kill -9` mid-write can leave a hidden `.NAME.*.tmp` (never a truncated
+target); the next write of the same target removes such leftovers once they are an hour old."""
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     """Yield a fresh temp path beside `target`; on a clean exit rename it over `target`, else delete it."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _sweep(target)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
@@ -31,6 +34,20 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)  # after a successful replace there is nothing left to remove
+
+
+STALE_S = 3600.0  # a temp file nobody has written to for this long belongs to a killed writer
+
+
+def _sweep(target: Path) -> None:
+    """Remove temp files of `target` left by killed writers (untouched for STALE_S seconds)."""
+    now = time.time()
+    for p in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if now - p.stat().st_mtime > STALE_S:
+                p.unlink()
+        except OSError:  # gone already (another writer swept it), or not ours to remove
+            pass
 
 
 def atomic_write(target: Path | str, data: str | bytes) -> Path:

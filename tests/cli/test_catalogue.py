@@ -121,6 +121,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("compare-device-cuda", ["compare", "--device", "cuda"]),
     ("compare-out-foreign-db", ["compare", "--models", "bow", "--epochs", "1", "--out", "foreign"]),
     ("compare-out-junk-db", ["compare", "--models", "bow", "--epochs", "1", "--out", "junkdb"]),
+    ("compare-ray-no-address", ["compare", "--models", "bow", "--executor", "ray"]),
+    ("compare-fold-subset-range", ["compare", "--dataset", "mr", "--models", "nbsvm", "--fold-subset", "99"]),
     *_spec_cases(),
     # --- train ---
     ("train-model", ["train", "--model", "gpt5", "--dataset", "seed-bigram"]),
@@ -315,7 +317,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("gradients-seq-len-huge", ["gradients", "--seq-len", "100000000"]),
     ("gradients-epochs-0", ["gradients", "--epochs", "0"]),
     ("gradients-n-train-1", ["gradients", "--n-train", "1"]),
-    ("gradients-budget", ["gradients", "--n-train", "5000000", "--seq-len", "16000"]),
+    ("gradients-budget", ["gradients", "--n-train", "5000000", "--seq-len", "8000"]),
     ("gradients-hiddens-0", ["gradients", "--hiddens", "0"]),
     ("gradients-hiddens-huge", ["gradients", "--hiddens", "100000000"]),
     ("gradients-hiddens-x", ["gradients", "--hiddens", "big"]),
@@ -456,6 +458,7 @@ def snapshot(root: Path) -> dict[str, str]:
 @pytest.mark.parametrize("argv", [argv for _, argv in CASES], ids=[name for name, _ in CASES])
 def test_bad_input_is_one_line_exit_2_and_changes_nothing(argv, workspace, monkeypatch, capsys):
     monkeypatch.chdir(workspace)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
 
     def reached_internal_error(e, argv):  # a bad input must be refused, never crash
         raise AssertionError(f"reached the internal-error handler: {type(e).__name__}: {e}")

@@ -103,6 +103,10 @@ def compare(
         given = [f for f, v in readers.items() if v]
         if given:
             raise InputError(f"{given[0]}: goes with --train FILE (your own data); named datasets use --dataset")
+    if executor == "ray":  # connect now: a missing or unreachable cluster is refused before any work
+        from seqarena.run.ray_executor import connect
+
+        connect(address)
     ddir = str(data_dir) if data_dir else None
     with warnings_as_lines():
         files = None
