@@ -14,13 +14,12 @@ import typer
 
 from seqarena.cli.common import check_min, err_console, out_console, progress_bar
 from seqarena.cli.data import DATA_DIR_HELP
-from seqarena.config import TrainConfig
 from seqarena.data import DATASETS, Dataset, TextConfig, load_dataset, load_files
 from seqarena.data.corpora import CORPORA, load_corpus
 from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
-from seqarena.models import count_params, create_model, list_models
+from seqarena.models import count_params, create_model, list_models, train_config
 from seqarena.models.layers import zero_unknown_row
 from seqarena.runtime import environment, resolve_device, set_threads
 from seqarena.train import evaluate, fit
@@ -98,7 +97,7 @@ def train(
         data = load_data(dataset, train_files, dev_files, test_files, fmt, text_column, label_column, tokenizer,
                          min_freq, max_vocab, data_dir)
     out = out or Path(f"{model}-{data.name.replace(':', '-')}.pt")
-    cfg = TrainConfig(epochs=epochs)
+    cfg = train_config(model, epochs=epochs)  # the model's own recipe where it has one (bow: fastText's)
     torch.manual_seed(seed)  # the same seed gives the same initial weights
     net = create_model(model, "classify", data.vocab_size, data.num_classes)
     if data.vocab is not None:
