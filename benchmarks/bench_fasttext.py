@@ -7,7 +7,8 @@ fastText reads its file in order, and MR's pool is sorted by class). Then, for e
 `train_supervised` on the train file and B = seqarena (`load_files` of the same file, `create_model`,
 `fit` with bow's own recipe), alternating, with the same epochs, n-gram order, buckets and dimension.
 Printed: test accuracy of each (mean over seeds), training time of each (median), and the ratios.
-Target (issue 17): accuracy within 1 point of fastText's, training time within 5x.
+Target (issue 17): accuracy within 1 point of fastText's (read as: at most 1 point below it; a bow
+above fastText by more is printed as it is), training time within 5x.
 
 The times: fastText's is its `train_supervised` call (it reads the file and builds its dictionary
 inside); seqarena's is `load_files` (read, tokenise, vocabulary, tensors) + `create_model` + `fit`,
@@ -149,7 +150,7 @@ def main() -> None:
                       f"(fit {bfit:5.2f} s, train acc {btrain:.3f}) | time ratio {bs / fs:.2f}", flush=True)
     print()
     print(f"| dataset | {args.eval} acc fastText | {args.eval} acc bow | bow - fastText (points) | "
-          "time fastText s | time bow s (fit) | time ratio bow/fastText | within 1 point and 5x |")
+          "time fastText s | time bow s (fit) | time ratio bow/fastText | >= fastText - 1 point, <= 5x |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     verdicts = []
     for name in args.datasets.split(","):
@@ -157,7 +158,7 @@ def main() -> None:
         fa, ba = (statistics.mean(r[k] for r in rs) for k in ("fasttext_acc", "bow_acc"))
         fs, bs, bfit = (statistics.median(r[k] for r in rs) for k in ("fasttext_s", "bow_s", "bow_fit_s"))
         ratio = statistics.median(r["bow_s"] / r["fasttext_s"] for r in rs)
-        ok = abs(ba - fa) * 100 <= 1.0 and ratio <= 5.0
+        ok = (ba - fa) * 100 >= -1.0 and ratio <= 5.0
         verdicts.append(ok)
         print(f"| {name} | {100 * fa:.2f} | {100 * ba:.2f} | {100 * (ba - fa):+.2f} | {fs:.2f} | {bs:.2f} ({bfit:.2f}) | "
               f"{ratio:.2f} | {'yes' if ok else 'NO'} |")
