@@ -71,7 +71,7 @@ def _answer(run: RunData) -> Section:
             continue
         c = rec.chosen
         # the reason's first sentence without its constraint preamble ("N of M models meet ..., and")
-        first = rec.reason.split("), and ", 1)[-1].split(". ")[0].rstrip(".")
+        first = rec.reason.split("), and ", 1)[-1].split(". ")[0].rstrip(".").replace(" among them", "")
         b.append(f"**Use {c.model} on {ds}.** {first}.")
     b.append("Limits of your own (latency, parameters, training time, an accuracy floor): "
              "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.")
