@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqarena import kernels
 from seqarena.config import TrainConfig
 from seqarena.data.batching import Split
 from seqarena.data.probes import VOCAB_SIZE, make_probe
@@ -52,12 +53,12 @@ def embedding_grad_norms(model: nn.Module, tokens: torch.Tensor, lengths: torch.
     handle = emb.register_forward_hook(keep)
     model.eval()
     model.zero_grad(set_to_none=True)
-    try:
-        with torch.backends.cudnn.flags(enabled=False):
+    try:  # the reference forms call the embedding per position (bow's bag does not): same function
+        with torch.backends.cudnn.flags(enabled=False), kernels.disabled():
             F.cross_entropy(model(tokens, lengths), labels).backward()
     finally:
         handle.remove()
-    g = captured[0].grad  # (B, T, E)
+    g = captured[0].grad[:, : tokens.shape[1]]  # (B, T, E); bow's n-gram positions follow its words
     model.zero_grad(set_to_none=True)
     return g.norm(dim=-1).mean(0).detach().cpu()  # (T,)
 
