@@ -169,27 +169,27 @@ def iter_jsonl(path: Path, encoding: str | None = None, text_column: str = "text
         yield _checked(f, i, obj[text_column], obj[label_column])
 
 
-def _iter_delimited(path: Path, delimiter: str, encoding: str | None, text_column: str,
-                    label_column: str) -> Iterator[Example]:
-    """A header row naming the columns, then one example per row. TSV has no quoting."""
+def iter_delimited_rows(path: Path, delimiter: str, encoding: str | None, columns: tuple[str, ...],
+                        flags: str, example: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, the values of `columns`) for each row after a header row naming the columns; TSV has no
+    quoting. Blank rows are skipped and counted in one warning; a missing header or column, a row of
+    another width or a broken quote is an InputError naming the file and line (`flags` names the
+    options that choose the columns, `example` a header to expect)."""
     enc = file_encoding(path, encoding)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    f = str(path)
     blank = 0
     with open(path, encoding=enc, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
         try:
             header = next(reader, None)
             if not header:
-                raise InputError(f"{path}:1: no header row; expected column names such as "
-                                 f"'{text_column}{delimiter}{label_column}'")
+                raise InputError(f"{path}:1: no header row; expected column names such as '{example}'")
             header = [h.strip() for h in header]
-            for col in (text_column, label_column):
+            for col in columns:
                 if col not in header:
                     shown = [_short(h, 40) for h in header[:20]]
-                    raise InputError(f"{path}:1: no column '{col}'; columns are {shown} "
-                                     "(choose with --text-column / --label-column)")
-            ti, li = header.index(text_column), header.index(label_column)
+                    raise InputError(f"{path}:1: no column '{col}'; columns are {shown} (choose with {flags})")
+            at = [header.index(c) for c in columns]
             for row in reader:
                 i = reader.line_num
                 if not row or all(not c.strip() for c in row):
@@ -197,11 +197,21 @@ def _iter_delimited(path: Path, delimiter: str, encoding: str | None, text_colum
                     continue
                 if len(row) != len(header):
                     raise InputError(f"{path}:{i}: {len(row)} fields, the header has {len(header)}")
-                yield _checked(f, i, row[ti], row[li])
+                yield i, [row[k] for k in at]
         except csv.Error as e:
             raise InputError(f"{path}:{reader.line_num}: not valid {'TSV' if delimiter == chr(9) else 'CSV'} "
                              f"({e})") from None
     _warn_blank(path, blank)
+
+
+def _iter_delimited(path: Path, delimiter: str, encoding: str | None, text_column: str,
+                    label_column: str) -> Iterator[Example]:
+    """A header row naming the columns, then one example per row."""
+    f = str(path)
+    for i, (text, label) in iter_delimited_rows(path, delimiter, encoding, (text_column, label_column),
+                                                "--text-column / --label-column",
+                                                f"{text_column}{delimiter}{label_column}"):
+        yield _checked(f, i, text, label)
 
 
 def iter_csv(path: Path, encoding: str | None = None, text_column: str = "text",

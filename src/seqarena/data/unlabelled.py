@@ -4,12 +4,11 @@ a time; every problem is an InputError naming the file and line."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Iterator
 
-from seqarena.data.text import EXTENSIONS, _short, _text_lines, _warn_blank, file_encoding
+from seqarena.data.text import EXTENSIONS, _short, _text_lines, iter_delimited_rows
 from seqarena.errors import InputError
 
 TEXT_FORMATS = ("csv", "tsv", "jsonl", "lines")
@@ -64,25 +63,5 @@ def _iter_jsonl(path: Path, text_column: str) -> Iterator[tuple[int, str]]:
 
 
 def _iter_delimited(path: Path, delimiter: str, text_column: str) -> Iterator[tuple[int, str]]:
-    enc = file_encoding(path, None)
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    blank = 0
-    with open(path, encoding=enc, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting)
-        try:
-            header = [h.strip() for h in next(reader, None) or []]
-            if text_column not in header:
-                raise InputError(f"{path}:1: no column '{text_column}'; columns are {[_short(h) for h in header[:20]]} "
-                                 "(choose with --text-column)")
-            ti = header.index(text_column)
-            for row in reader:
-                i = reader.line_num
-                if not row or all(not c.strip() for c in row):
-                    blank += 1
-                    continue
-                if len(row) != len(header):
-                    raise InputError(f"{path}:{i}: {len(row)} fields, the header has {len(header)}")
-                yield i, _text(path, i, row[ti], text_column)
-        except csv.Error as e:
-            raise InputError(f"{path}:{reader.line_num}: not valid {'TSV' if delimiter == chr(9) else 'CSV'} ({e})") from None
-    _warn_blank(path, blank)
+    for i, (value,) in iter_delimited_rows(path, delimiter, None, (text_column,), "--text-column", text_column):
+        yield i, _text(path, i, value, text_column)
