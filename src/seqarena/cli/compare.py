@@ -30,6 +30,8 @@ from seqarena.run import Cell, ResultsStore, run_cells
 from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS, Event
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS, fold_digest
+from seqarena.cli.vectors import EMBEDDINGS_HELP, MODE_HELP, prepare_cells
+from seqarena.run import embeddings as vectors
 from seqarena.run.spec import Spec, expand, load_preset, load_spec, preset_names, with_overrides
 from seqarena.run.store import Heartbeat, new_owner
 from seqarena.runtime import available_cores, resolve_device
@@ -74,6 +76,8 @@ def compare(
     name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
     metric: str = typer.Option("accuracy", "--metric", help="Ranking metric: accuracy or macro_f1 (for imbalanced classes)."),
     per_class: bool = typer.Option(False, "--per-class", help="Also print per-class precision, recall, F1 for each model."),
+    embeddings: Optional[Path] = typer.Option(None, "--embeddings", help=EMBEDDINGS_HELP),
+    embedding_mode: Optional[str] = typer.Option(None, "--embedding-mode", help=MODE_HELP),
 ) -> None:
     """Train each model on the same data with the same protocol and print one comparison table.
 
@@ -83,7 +87,10 @@ def compare(
 
     Your own data: `seqarena compare --train reviews.csv --text-column body --label-column stars
     --models textcnn,gru,bilstm,nbsvm --seeds 3 --out runs/reviews` (without --test: 10-fold CV;
-    with --test: that split, a dev set carved from train where the preset selects epochs on dev)."""
+    with --test: that split, a dev set carved from train where the preset selects epochs on dev).
+
+    Pretrained vectors: `seqarena compare --preset kim-nonstatic --embeddings glove.6B.300d.txt --dataset mr
+    --models textcnn` (or --embedding-mode static|non-static|multichannel with any preset)."""
     for flag, value, most in (("--epochs", epochs, MAX_EPOCHS), ("--seeds", seeds, MAX_SEEDS),
                               ("--jobs", jobs, MAX_JOBS), ("--threads", threads, MAX_THREADS)):
         check_min(flag, value, 1, most)
@@ -114,6 +121,9 @@ def compare(
             files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
                                 tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
         spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds, files)
+        if embedding_mode is not None:
+            vectors.check_mode(embedding_mode)
+        spec = with_overrides(spec, embeddings=str(embeddings.expanduser().resolve()) if embeddings else None, embedding_mode=embedding_mode)
         subset = _fold_subset(fold_subset)
         cells = expand(spec, ddir, subset)
 
@@ -127,6 +137,7 @@ def compare(
     if out is None:  # every run is kept, so `report` and `recommend` always have something to read
         out = default_run_dir()
         err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False, soft_wrap=True)
+    cells = prepare_cells(cells, lambda ref: dataset(ref, ddir), out / "vectors")  # pretrained vectors, cached
     store = ResultsStore(out / "results.sqlite")
     owner = new_owner()  # this run's name on the cells it claims in the store
     todo = _prepare_store(store, spec, cells, ddir, owner)

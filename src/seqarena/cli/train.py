@@ -28,6 +28,8 @@ from seqarena.models import train_config
 from seqarena.run.cells import Cell, classifier_names, is_sparse
 from seqarena.run.cells import dataset as run_dataset
 from seqarena.run.protocol import Protocol
+from seqarena.cli.vectors import EMBEDDINGS_HELP, MODE_HELP, prepare_cells
+from seqarena.run import embeddings as vectors
 from seqarena.run.retrain import check_files_unchanged, load_measured, save_trained, train_final
 from seqarena.run.spec import _Errors, hparams_of, load_preset
 from seqarena.runtime import environment, resolve_device, set_threads
@@ -152,6 +154,8 @@ def train(
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads [default: torch's]."),
     out: Optional[Path] = typer.Option(None, "--out", help="Checkpoint path [default: MODEL-DATASET.pt]."),
     as_json: bool = typer.Option(False, "--json", help="Print the result row as JSON on stdout, nothing else."),
+    embeddings: Optional[Path] = typer.Option(None, "--embeddings", help=EMBEDDINGS_HELP),
+    embedding_mode: Optional[str] = typer.Option(None, "--embedding-mode", help=MODE_HELP),
 ) -> None:
     """Train one model (a torch classifier or a sparse baseline) and save a checkpoint that `seqarena
     evaluate`, `predict`, `export` and `serve` read.
@@ -159,7 +163,10 @@ def train(
     `--from-run DIR` rebuilds what `seqarena compare --out DIR` measured for the model and trains it on
     all the dataset's training rows (every fold under cross-validation), with the same dev carve
     selecting the epoch. Otherwise the defaults are the seed's (Adam 1e-3, batch 64, 10 epochs) or a
-    `--preset`'s; flags override either. With a dev split the weights of the best dev epoch are kept."""
+    `--preset`'s; flags override either. With a dev split the weights of the best dev epoch are kept.
+
+    Example with pretrained vectors: `seqarena train --model textcnn --dataset sst2 --preset kim-static
+    --embeddings vectors.txt --out textcnn-sst2.pt`."""
     if model not in classifier_names():
         raise InputError(f"--model: unknown model '{model}'; choose from {classifier_names()}")
     for flag, v, most in (("--epochs", epochs, MAX_EPOCHS), ("--threads", threads, MAX_THREADS),
@@ -206,8 +213,10 @@ def train(
         pass  # a given split without a test set: final_splits trains on it all the same
     over = {**(spec.model_config(model).kwargs() if spec is not None else {}), **hp}
     seed = seed if seed is not None else (spec.seeds[0] if spec is not None else 0)
+    emb = _vectors(spec, model, embeddings, embedding_mode)
     cell = Cell(measured.dataset if measured else data.name, ModelConfig.of(model, **over), cfg, seed=seed,
-                experiment=spec.name if spec is not None else "train", protocol=proto, source=source)
+                experiment=spec.name if spec is not None else "train", protocol=proto, source=source, embeddings=emb)
+    cell = prepare_cells([cell], lambda _: data, from_run / "vectors" if from_run is not None else None)[0]
     lines = []
     if measured is not None:
         lines.append(_measured_line(measured, cell, bool(changes or hp or dev_fraction is not None or seed != spec.seeds[0]
@@ -235,7 +244,7 @@ def train(
                  "measured": {"test_acc": s["mean"], "test_acc_ci95": s["ci95"], "n": s["n"]}}
     save_trained(out, trained, cell, data, **extra)
     row = {"dataset": data.name, "model": model, "seed": seed, "vocab_size": data.vocab_size,
-           **{k: v for k, v in trained.row.items()}, "train_config": None if is_sparse(model) else asdict(cfg),
+           **{k: v for k, v in trained.row.items()}, **vectors.row_fields(cell, data, data.train), "train_config": None if is_sparse(model) else asdict(cfg),
            "protocol": asdict(proto), "hparams": cell.model.kwargs(), "checkpoint": str(out), **extra,
            **environment(dev if not is_sparse(model) else torch.device("cpu"))}
     if as_json:
@@ -246,6 +255,20 @@ def train(
                       f"{row['params']:,} params): epoch {row['selected_epoch']}/{row['epochs_run']} kept; "
                       + ", ".join(scores) + f"; train {row['train_time_s']:.1f} s", soft_wrap=True)
     err_console.print(f"checkpoint written to {out}", soft_wrap=True)
+
+
+def _vectors(spec, model: str, path: Path | None, mode: str | None):
+    """The cell's EmbeddingSource: the flags over the spec's [train] embeddings and embedding_mode."""
+    if mode is not None:
+        vectors.check_mode(mode)
+    if is_sparse(model):
+        if path is not None or mode not in (None, "rand"):
+            err_console.print(f"seqarena: warning: --embeddings/--embedding-mode: {model} is a sparse baseline and "
+                              "reads no word vectors; ignored", soft_wrap=True, highlight=False, markup=False)
+        return None
+    mode = mode or (spec.embedding_mode if spec is not None else "rand")
+    path = path if path is not None else (spec.embeddings if spec is not None else None)
+    return vectors.source_for(path, mode, spec.source if spec is not None else "--embedding-mode")
 
 
 def _measured_line(measured, cell: Cell, changed: bool) -> str:

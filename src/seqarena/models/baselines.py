@@ -95,7 +95,9 @@ class FastText(nn.Module):
         counts = present.sum(1)  # (B,)
         offsets = counts.cumsum(0) - counts
         bag_of = torch.repeat_interleave(counts)  # (n,): the bag of each id, in row-major order
-        return _BagMean.apply(self.emb.weight, ids[present], offsets, bag_of, counts, self.emb.sparse)
+        out = _BagMean.apply(self.emb.weight, ids[present], offsets, bag_of, counts, self.emb.sparse)
+        static = getattr(self.emb, "static", None)  # multichannel vectors (models.embeddings): their frozen copy
+        return out if static is None else out + F.embedding_bag(ids[present], static, offsets, mode="mean")
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.encode(tokens, lengths)

@@ -18,9 +18,11 @@ import torch
 from seqarena.config import ModelConfig, TrainConfig, config_hash
 from seqarena.data import Dataset, load_dataset
 from seqarena.data.files import FileSource
+from seqarena.data.vectors import EmbeddingSource
 from seqarena.models import count_params, create_model, list_models
 from seqarena.models.layers import zero_unknown_row
 from seqarena.models.sparse import SPARSE_MODELS, create_sparse_model, ids_to_texts
+from seqarena.run import embeddings as vectors
 from seqarena.run.protocol import Protocol, Splits, assign_folds, cv_pool, fold_digest, resolve_splits
 from seqarena.runtime import environment, resolve_device
 from seqarena.train import fit
@@ -59,6 +61,7 @@ class Cell:
     experiment: str = "compare"
     protocol: Protocol = GIVEN  # resolved: kind 'given' or 'cv'
     source: FileSource | None = None  # the user's files when `dataset` names a file dataset
+    embeddings: EmbeddingSource | None = None  # pretrained vectors and their mode (run.embeddings)
 
     @property
     def data_ref(self) -> str | FileSource:
@@ -71,7 +74,9 @@ class Cell:
         train = () if is_sparse(self.model.name) else (self.train, {"torch_cell_version": TORCH_CELL_VERSION})
         # a file dataset is its contents and reader settings (the digest), not its paths
         data = () if self.source is None else ({"data_digest": self.source.digest},)
-        return config_hash(self.dataset, self.model, self.protocol, *train, *data)
+        # vectors: the file's contents and the mode; a cell without them hashes as it always did
+        emb = () if self.embeddings is None else (self.embeddings.identity(),)
+        return config_hash(self.dataset, self.model, self.protocol, *train, *data, *emb)
 
     @property
     def cell_id(self) -> str:
@@ -127,6 +132,7 @@ def run_cell(
     scores = per_class(pred, splits.test.labels, data.label_names)
     row.update(labels=json.dumps(data.label_names), per_class=json.dumps(scores["per_class"]),
                confusion=json.dumps(scores["confusion"]), vocab_size=data.vocab_size)
+    row.update(vectors.row_fields(cell, data, splits.train))
     row = {**cell.ids(), **row, "n_train": len(splits.train), "n_dev": len(splits.dev) if splits.dev else 0,
            "n_test": len(splits.test), "data_time_s": data_time, "wall_time_s": time.perf_counter() - t0}
     if cell.fold is not None:
@@ -172,6 +178,7 @@ def build_model(cell: Cell, data: Dataset) -> torch.nn.Module:
     model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
     if cell.train.embed_init is not None:
         redraw_embeddings(model, cell.train.embed_init)
+    vectors.apply(model, cell, data)  # pretrained vectors in the cell's mode (static, non-static, multichannel)
     if data.vocab is not None:
         zero_unknown_row(model)
     return model

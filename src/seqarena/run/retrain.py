@@ -6,6 +6,7 @@ alike. `seqarena train` without `--from-run` goes through the same `train_final`
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import time
@@ -21,7 +22,9 @@ from seqarena.data import Dataset, Split
 from seqarena.data.files import FileSource, digest
 from seqarena.errors import InputError
 from seqarena.models import count_params
+from seqarena.models.embeddings import collapse_channels
 from seqarena.models.sparse import SPARSE_MODELS, create_sparse_model, sparse_state
+from seqarena.run import embeddings as vectors
 from seqarena.run.cells import Cell, build_model, is_sparse
 from seqarena.run.protocol import Protocol, Splits, carve_dev, cv_pool
 from seqarena.run.spec import Spec, spec_from_dict
@@ -45,8 +48,10 @@ class Measured:
         """The comparison's cell for this model with no fold (all training rows), the spec's first seed."""
         s = self.spec
         train = s.train_config(self.model) if self.model in s.models and not is_sparse(self.model) else s.train
+        emb = None if is_sparse(self.model) else vectors.source_for(s.embeddings, s.embedding_mode, s.source)
         return Cell(self.dataset, s.model_config(self.model), train, seed=s.seeds[0] if seed is None else seed,
-                    experiment=s.name, protocol=s.protocol, source=source or s.files.get(self.dataset))
+                    experiment=s.name, protocol=s.protocol, source=source or s.files.get(self.dataset),
+                    embeddings=emb)
 
     def score(self, metric: str = "test_acc") -> dict:
         """mean, std, 95 % half-width and n of the metric over the measured cells (folds x seeds)."""
@@ -229,5 +234,6 @@ def save_trained(path: Path, trained: Trained, cell: Cell, data: Dataset, **extr
                   "num_classes": data.num_classes, "hparams": cell.model.kwargs()}
         save_sparse_checkpoint(path, config, arrays, state, train_config=None, **meta)
         return
-    save_checkpoint(path, trained.model, vocab=data.vocab.to_list() if data.vocab is not None else None,
+    model = collapse_channels(copy.deepcopy(trained.model))  # multichannel: one table, the channels' sum
+    save_checkpoint(path, model, vocab=data.vocab.to_list() if data.vocab is not None else None,
                     train_config=asdict(cell.train), **meta)

@@ -11,7 +11,9 @@ datasets = ["mr", "sst2", "subj"]  # built-in datasets; or a [datasets] table, f
 models = "all"                     # or a list of names (torch classifiers and sparse baselines)
 seeds = [0]                        # a list, or N for seeds 0..N-1
 [protocol]                         # kind auto|given|cv, folds, dev_fraction, split_seed
-[train]                            # TrainConfig fields, for every torch model
+[train]                            # TrainConfig fields, for every torch model; also embeddings =
+                                   #   "vectors.txt" (relative to the spec) and embedding_mode =
+                                   #   rand|static|non-static|multichannel (run.embeddings)
 [train.bow]                        # TrainConfig fields for one model, over [train]; inherit = false:
                                    #   over the model's own recipe instead, [train] not applied
 [hparams]                          # for every model that has the hyperparameter
@@ -39,6 +41,7 @@ from seqarena.errors import FieldError, InputError
 from seqarena.models import model_hparams, train_config
 from seqarena.models.hparams import RULES, check_hparams
 from seqarena.models.sparse import sparse_hparams
+from seqarena.run import embeddings as vectors
 from seqarena.run.cells import Cell, classifier_names, dataset, is_sparse
 from seqarena.run.protocol import Protocol
 
@@ -60,6 +63,8 @@ class Spec:
     train_set: tuple[str, ...] = ()  # the fields of `train` written in [train] or given as flags
     train_per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [train.<model>] (+ flags)
     own_recipe: tuple[str, ...] = ()  # models whose [train.<model>] says inherit = false
+    embeddings: str | None = None  # [train] embeddings: a vectors file (absolute path), every torch model
+    embedding_mode: str = "rand"  # [train] embedding_mode: one of data.vectors.MODES
 
     def model_config(self, name: str) -> ModelConfig:
         """The model's overrides: shared hyperparameters it has, then its own table."""
@@ -90,15 +95,23 @@ def hparams_of(name: str) -> dict[str, Any]:
     return sparse_hparams(name) if is_sparse(name) else model_hparams(name, "classify")
 
 
+# Kim (2014)'s pretrained variants: the kim preset with an embedding mode (they need --embeddings FILE)
+MODE_PRESETS = {"kim-static": ("kim", "static"), "kim-nonstatic": ("kim", "non-static"),
+                "kim-multichannel": ("kim", "multichannel")}
+
+
 def preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("seqarena").joinpath("presets").iterdir()
-                  if p.name.endswith(".toml"))
+    return sorted([*(p.name[:-5] for p in resources.files("seqarena").joinpath("presets").iterdir()
+                     if p.name.endswith(".toml")), *MODE_PRESETS])
 
 
 def load_preset(name: str) -> Spec:
     names = preset_names()
     if name not in names:
         raise InputError(f"--preset: unknown '{name}'; choose from {names}")
+    if name in MODE_PRESETS:
+        base, mode = MODE_PRESETS[name]
+        return replace(load_preset(base), name=name, source=f"preset '{name}'", embedding_mode=mode)
     text = resources.files("seqarena").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
     return parse_spec(text, f"preset '{name}'")
 
@@ -137,7 +150,8 @@ def parse_spec(text: str, source: str) -> Spec:
         err.fail("", "seeds", f"must be a count 1..{MAX_SEEDS:,} or a list of at most {MAX_SEEDS:,} integers "
                               f"in 0..{MAX_SEED} (got {_short(seeds_raw)})")
     protocol = err.dataclass_table(raw, "protocol", Protocol)
-    train_raw = err.table(raw, "train")
+    train_raw = dict(err.table(raw, "train"))
+    emb_path, emb_mode = _embedding_fields(err, train_raw, source)
     tables = {k: v for k, v in train_raw.items() if isinstance(v, dict)}  # [train.<model>]
     train = err.dataclass_table({"train": {k: v for k, v in train_raw.items() if k not in tables}}, "train",
                                 TrainConfig)
@@ -159,7 +173,7 @@ def parse_spec(text: str, source: str) -> Spec:
     everyone = {k: v for m in models for k, v in hparams_of(m).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
     spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files,
-                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe))
+                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe), emb_path, emb_mode)
     for m in models:  # the rules the builders apply, now, so that no cell fails on them later
         over = spec.model_config(m).kwargs()
         try:
@@ -175,6 +189,24 @@ def parse_spec(text: str, source: str) -> Spec:
             except InputError as e:
                 raise InputError(f"{source}: [train{'.' + m if m in tables else ''}] ({m}) {e}") from None
     return spec
+
+
+def _embedding_fields(err: "_Errors", train_raw: dict, source: str) -> tuple[str | None, str]:
+    """[train] embeddings (a path, relative to the spec) and embedding_mode, taken out of the table (they
+    are no TrainConfig fields: cells without vectors keep their hashes)."""
+    from seqarena.data.vectors import MODES
+
+    mode = err.typed("train", "embedding_mode", train_raw.pop("embedding_mode", "rand"), str)
+    if mode not in MODES:
+        err.fail("train", "embedding_mode", f"unknown '{mode}'; choose from {list(MODES)}")
+    path = train_raw.pop("embeddings", None)
+    if path is not None:
+        path = err.typed("train", "embeddings", path, str)
+        p = Path(path).expanduser()
+        if not p.is_absolute():
+            p = (Path(source).parent if Path(source).exists() else Path.cwd()) / p
+        path = str(p)
+    return path, mode
 
 
 # [datasets.NAME] fields -> file_source arguments (and the TOML type each must have)
@@ -255,7 +287,7 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
                 for m in spec.models:
                     cells.append(Cell(ds, spec.model_config(m), spec.train_config(m), seed=seed, fold=fold,
                                       experiment=spec.name, protocol=proto, source=spec.files.get(ds)))
-    return cells
+    return vectors.attach(cells, vectors.source_for(spec.embeddings, spec.embedding_mode, spec.source), is_sparse)
 
 
 class _Errors:
@@ -385,6 +417,6 @@ def spec_from_dict(d: dict, source: str = "<stored spec>") -> Spec:
                     Protocol(**d["protocol"]), TrainConfig(**d["train"]), hp(d.get("shared") or {}),
                     {m: hp(t) for m, t in (d.get("per_model") or {}).items()}, d.get("source", source), files,
                     tuple(d.get("train_set") or ()), dict(d.get("train_per_model") or {}),
-                    tuple(d.get("own_recipe") or ()))
+                    tuple(d.get("own_recipe") or ()), d.get("embeddings"), d.get("embedding_mode") or "rand")
     except (KeyError, TypeError) as e:
         raise InputError(f"{source}: not a stored experiment spec ({type(e).__name__}: {e})") from None
