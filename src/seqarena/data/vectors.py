@@ -131,12 +131,12 @@ _MEMORY: dict[tuple[str, str], Subset] = {}  # (file digest, vocab digest) -> su
 
 def _cached(src: EmbeddingSource, words: list[str]) -> Subset | None:
     key = (src.digest, vocab_digest(words))
+    p = cache_path(src.cache_dir, src.digest, words) if src.cache_dir is not None else None
     if key in _MEMORY:
+        if p is not None and not p.is_file():  # read in this process for another run: cache it beside this one
+            _remember(src, words, _MEMORY[key])
         return _MEMORY[key]
-    if src.cache_dir is None:
-        return None
-    p = cache_path(src.cache_dir, src.digest, words)
-    if not p.is_file():
+    if p is None or not p.is_file():
         return None
     try:
         with np.load(p, allow_pickle=False) as z:

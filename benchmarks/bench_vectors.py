@@ -1,0 +1,105 @@
+"""Peak RSS and time of reading pretrained vectors for one vocabulary from a generated 1 M x 300 text
+file (fastText .vec layout: a header line, then "word v1 ... v300", 5 decimals, ~2.6 GB), as
+`compare --embeddings` does; then the same subset from its .npz cache.
+
+    nice -n 10 python benchmarks/bench_vectors.py --dir /tmp/bench_vectors
+
+The vocabulary is SST-2's (kim tokenizer; its words are put at random lines of the file, the rest are
+made-up words); each measurement runs in a fresh process, whose peak RSS (ru_maxrss) is printed beside
+that of a process that only loads the dataset. The file is deleted at the end unless --keep. To be fast
+to write, the file repeats 1,000 formatted vectors (the reader parses each kept line all the same)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+MEASURE = r"""
+import json, resource, sys, time
+from seqarena.data import load_dataset
+data = load_dataset(sys.argv[2])
+words = data.vocab.to_list()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = {"baseline_rss_mib": base / 1024}
+if sys.argv[1] != "none":
+    from seqarena.data.vectors import embedding_source, load_subset
+    from dataclasses import replace
+    t0 = time.perf_counter()
+    src = embedding_source(sys.argv[1], "static")
+    t1 = time.perf_counter()
+    src = replace(src, cache_dir=sys.argv[3])
+    sub = load_subset(src, words)
+    t2 = time.perf_counter()
+    out.update(digest_s=t1 - t0, load_s=t2 - t1, found=int(len(sub.ids)), vocab=len(words) - 2, dim=sub.dim,
+               file_words=sub.file_words)
+out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def generate(path: Path, vocab: list[str], n: int, dim: int, seed: int = 0) -> float:
+    rng = np.random.default_rng(seed)
+    pool = [" ".join(f"{x:.5f}" for x in rng.normal(0, 0.1, dim)) for _ in range(1000)]
+    where = dict(zip(rng.choice(n, size=len(vocab), replace=False).tolist(), vocab))
+    t0 = time.perf_counter()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{n} {dim}\n")
+        lines = []
+        for i in range(n):
+            lines.append(f"{where.get(i, f'w{i:07d}x')} {pool[i % 1000]}\n")
+            if len(lines) == 10_000:
+                f.write("".join(lines))
+                lines = []
+        f.write("".join(lines))
+    return time.perf_counter() - t0
+
+
+def measure(vec: str, dataset: str, cache: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", MEASURE, vec, dataset, str(cache)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_vectors"))
+    ap.add_argument("--words", type=int, default=1_000_000)
+    ap.add_argument("--dim", type=int, default=300)
+    ap.add_argument("--dataset", default="sst2")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    from seqarena.data import load_dataset
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    vocab = load_dataset(args.dataset).vocab.to_list()[2:]
+    path, cache = args.dir / f"vec-{args.words}x{args.dim}.vec", args.dir / "cache"
+    try:
+        secs = generate(path, vocab, args.words, args.dim)
+        size = path.stat().st_size
+        print(f"generated {path}: {args.words:,} x {args.dim}, {size / 2**30:.2f} GiB in {secs:.0f} s")
+        base = measure("none", args.dataset, cache)
+        first = measure(str(path), args.dataset, cache)
+        again = measure(str(path), args.dataset, cache)
+        full = args.words * args.dim * 4 / 2**20
+        print(f"vocabulary: {args.dataset}, {first['vocab']:,} words; found {first['found']:,}")
+        print(f"process that only loads {args.dataset}: peak RSS {base['peak_rss_mib']:.0f} MiB")
+        print(f"read from the text file: sha256 {first['digest_s']:.1f} s + parse {first['load_s']:.1f} s "
+              f"({size / 2**20 / first['load_s']:.0f} MiB/s), peak RSS {first['peak_rss_mib']:.0f} MiB "
+              f"(+{first['peak_rss_mib'] - base['peak_rss_mib']:.0f} MiB; the whole matrix would be {full:,.0f} MiB)")
+        print(f"from the .npz cache: sha256 {again['digest_s']:.1f} s + load {again['load_s']:.2f} s, "
+              f"peak RSS {again['peak_rss_mib']:.0f} MiB")
+    finally:
+        if not args.keep:
+            path.unlink(missing_ok=True)
+            for p in cache.glob("*.npz"):
+                p.unlink()
+
+
+if __name__ == "__main__":
+    main()
