@@ -69,7 +69,7 @@ def compare(name: str, mode: str, vectors: Path, out: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", default="mr,sst2")
-    ap.add_argument("--modes", default="rand,static,non-static,multichannel")
+    ap.add_argument("--modes", default="rand,non-static,static,multichannel")
     ap.add_argument("--out", type=Path, default=Path("/tmp/vdemo"))
     ap.add_argument("--dim", type=int, default=300)
     ap.add_argument("--w2v-epochs", type=int, default=10)
@@ -79,16 +79,22 @@ def main() -> None:
     names, modes = args.datasets.split(","), args.modes.split(",")
     vecs = {}
     for name in names:
+        vecs[name] = args.out / f"w2v-{name}.bin"
+        if vecs[name].is_file():  # a second call (more modes, an interrupted run) reuses the vectors
+            print(f"{name}: reusing {vecs[name]}", flush=True)
+            continue
         path, secs, n = train_word2vec(name, args.out, args.dim, args.w2v_epochs)
-        vecs[name] = path
         print(f"{name}: word2vec (skip-gram, {args.dim}-d, window 5, {args.w2v_epochs} epochs) on {n:,} training "
               f"sentences in {secs:.1f} s -> {path}", flush=True)
-    jobs = [(n, m) for n in names for m in modes]
+    # mode by mode, so that rand and one pretrained mode exist for every dataset first
+    jobs = [(n, m) for m in modes for n in names]
+    todo = [j for j in jobs if not (args.out / f"{j[0]}-{j[1]}" / "results.json").is_file()]
     with ThreadPoolExecutor(args.parallel) as pool:
-        runs = list(pool.map(lambda j: compare(j[0], j[1], vecs[j[0]], args.out), jobs))
+        list(pool.map(lambda j: compare(j[0], j[1], vecs[j[0]], args.out), todo))
+    runs = [args.out / f"{n}-{m}" for n, m in jobs]
     print("\n| dataset | mode | test acc | dev acc | epoch kept | vocab coverage | token coverage | train s |")
     print("|---|---|---|---|---|---|---|---|")
-    for (name, mode), run in zip(jobs, runs):
+    for (name, mode), run in sorted(zip(jobs, runs), key=lambda x: names.index(x[0][0])):
         rows = json.loads((run / "results.json").read_text())["rows"]
         r = rows[0]
         cov = (f"{r['emb_vocab_coverage']:.1%}", f"{r['emb_token_coverage']:.1%}") if "emb_vocab_coverage" in r else ("-", "-")
