@@ -53,6 +53,10 @@ def test_compare_with_a_spec_prints_and_stores_the_coverage(tmp_path, capsys):
     assert rows["textcnn"]["embedding_mode"] == "static" and rows["textcnn"]["emb_vocab_coverage"] == pytest.approx(14 / 16)
     assert "embedding_mode" not in rows["nbsvm"]
     assert len(list((out / "vectors").glob("*.npz"))) == 1
+    # train --from-run rebuilds the measured cell: same vectors, same mode, same hash
+    code, _, err = run(["train", "--from-run", out, "--model", "textcnn", "--out", tmp_path / "m.pt", *FAST], capsys)
+    assert code == 0, err
+    assert "with the configuration compare measured (config hash " + rows["textcnn"]["config_hash"] in err
     # the flag beats the spec: another mode is another cell, measured beside the first
     code, _, err = run(["compare", "--config", f["spec"], "--jobs", "1", "--out", out, "--embedding-mode",
                         "multichannel", *FAST], capsys)
