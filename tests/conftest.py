@@ -6,6 +6,8 @@ import torch
 def _runs_dir(tmp_path_factory, monkeypatch):
     """`compare` without --out writes to $SEQARENA_RUNS/<timestamp>/: keep that out of the checkout."""
     monkeypatch.setenv("SEQARENA_RUNS", str(tmp_path_factory.getbasetemp() / "runs"))
+    # the vectors files' digests (data.vectors.digest_cache) likewise
+    monkeypatch.setenv("SEQARENA_VECTORS_CACHE", str(tmp_path_factory.getbasetemp() / "vectors-cache"))
 
 
 @pytest.fixture(autouse=True)

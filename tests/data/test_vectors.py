@@ -152,6 +152,17 @@ def test_empty_file_and_truncated_binary(tmp_path):
         V.read_subsets(tmp_path / "bad.txt.gz", [VOCAB])
 
 
+def test_the_digest_is_remembered_across_processes_until_the_file_changes(tmp_path, monkeypatch):
+    path = write_text(tmp_path / "v.txt")
+    first = V.vectors_digest(path)
+    monkeypatch.setattr(V, "_file_digest", lambda *a: pytest.fail("hashed again"))
+    assert V.vectors_digest(path) == first  # from digests.json: no second read of the file
+    monkeypatch.undo()
+    monkeypatch.setenv("SEQARENA_VECTORS_CACHE", str(V.digest_cache()))
+    write_text(path, lines=["good 1 2 3 4"])
+    assert V.vectors_digest(path) != first
+
+
 def test_missing_file_and_unknown_mode(tmp_path):
     with pytest.raises(InputError, match=r"--embeddings: .*nope\.txt: no such file"):
         V.embedding_source(tmp_path / "nope.txt", "static")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +79,37 @@ class Subset:
         return float(np.sqrt(3.0 * float(np.var(self.vectors, dtype=np.float64))))
 
 
+def digest_cache() -> Path:
+    """Where the sha256 of vectors files is remembered across processes, by (path, size, mtime):
+    $SEQARENA_VECTORS_CACHE, else $XDG_CACHE_HOME/seqarena/vectors (a multi-GB file takes ~10 s to hash)."""
+    env = os.environ.get("SEQARENA_VECTORS_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "seqarena" / "vectors"
+
+
 def vectors_digest(path: str | Path) -> str:
-    """sha256 of the file's bytes (cached per path, mtime and size in this process)."""
+    """sha256 of the file's bytes: cached in this process, and on disk per (path, size, mtime_ns), so that
+    a resumed or repeated run does not read a multi-GB file once more just to name it."""
     p = Path(path)
-    return _file_digest(str(p), *_stat(p))
+    mtime, size = _stat(p)
+    key = f"{p.resolve()}|{size}|{mtime}"
+    store = digest_cache() / "digests.json"
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known.get(key), str):
+        return known[key]
+    value = _file_digest(str(p), mtime, size)
+    try:
+        with atomic_path(store) as tmp:
+            tmp.write_text(json.dumps({**known, key: value}), encoding="utf-8")
+    except OSError:
+        pass  # an unwritable cache costs time, never the result
+    return value
 
 
 def embedding_source(path: str | Path, mode: str, where: str = "--embeddings") -> EmbeddingSource:
@@ -239,8 +267,6 @@ def _zlib_error() -> type:
 
 def _size(f) -> int:
     try:
-        import os
-
         return os.fstat(f.fileno()).st_size
     except OSError:
         return 0
