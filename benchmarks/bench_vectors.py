@@ -5,7 +5,8 @@ file (fastText .vec layout: a header line, then "word v1 ... v300", 5 decimals, 
     nice -n 10 python benchmarks/bench_vectors.py --dir /tmp/bench_vectors
 
 The vocabulary is SST-2's (kim tokenizer; its words are put at random lines of the file, the rest are
-made-up words); each measurement runs in a fresh process, whose peak RSS (ru_maxrss) is printed beside
+made-up words); each measurement runs in a fresh process, whose resident set before and after and peak RSS
+(ru_maxrss) are printed beside
 that of a process that only imports the reader and holds the vocabulary. The file is deleted at the end unless --keep. To be fast
 to write, the file repeats 1,000 formatted vectors (the reader parses each kept line all the same)."""
 
@@ -25,8 +26,9 @@ MEASURE = r"""
 import json, resource, sys, time
 from seqarena.data.vectors import embedding_source, load_subset
 words = json.load(open(sys.argv[2]))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-out = {"baseline_rss_mib": base / 1024}
+def rss():  # the resident set now (VmRSS), MiB
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")) / 1024
+out = {"rss_before_mib": rss()}
 if sys.argv[1] != "none":
     from dataclasses import replace
     t0 = time.perf_counter()
@@ -38,6 +40,7 @@ if sys.argv[1] != "none":
     out.update(digest_s=t1 - t0, load_s=t2 - t1, found=int(len(sub.ids)), vocab=len(words) - 2, dim=sub.dim,
                file_words=sub.file_words)
 out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["rss_after_mib"] = rss()
 print(json.dumps(out))
 """
 
@@ -91,10 +94,12 @@ def main() -> None:
         again = measure(str(path), words, cache)
         full = args.words * args.dim * 4 / 2**20
         print(f"vocabulary: {args.dataset}, {first['vocab']:,} words; found {first['found']:,}")
-        print(f"process that only imports the reader and holds the vocabulary: peak RSS {base['peak_rss_mib']:.0f} MiB")
+        print(f"process that only imports the reader (and torch) and holds the vocabulary: RSS "
+              f"{base['rss_before_mib']:.0f} MiB, peak {base['peak_rss_mib']:.0f} MiB")
         print(f"read from the text file: sha256 {first['digest_s']:.1f} s + parse {first['load_s']:.1f} s "
-              f"({size / 2**20 / first['load_s']:.0f} MiB/s), peak RSS {first['peak_rss_mib']:.0f} MiB "
-              f"(+{first['peak_rss_mib'] - base['peak_rss_mib']:.0f} MiB; the whole matrix would be {full:,.0f} MiB)")
+              f"({size / 2**20 / first['load_s']:.0f} MiB/s); RSS {first['rss_before_mib']:.0f} MiB before, "
+              f"{first['rss_after_mib']:.0f} MiB after, peak {first['peak_rss_mib']:.0f} MiB "
+              f"(the whole matrix would be {full:,.0f} MiB)")
         print(f"again (digest remembered, subset from the .npz cache): {again['digest_s']:.2f} s + "
               f"{again['load_s']:.2f} s, "
               f"peak RSS {again['peak_rss_mib']:.0f} MiB")

@@ -46,8 +46,9 @@ def setup(d: Path, dim: int = 8) -> dict[str, Path]:
 def test_compare_with_a_spec_prints_and_stores_the_coverage(tmp_path, capsys):
     f = setup(tmp_path)
     out = tmp_path / "run"
-    code, _, err = run(["compare", "--config", f["spec"], "--jobs", "1", "--out", out, *FAST], capsys)
+    code, table, err = run(["compare", "--config", f["spec"], "--jobs", "1", "--out", out, *FAST], capsys)
     assert code == 0, err
+    assert "static vectors vec.txt" in table  # the table's title names the vectors
     assert "tiny: vec.txt (8-d, text+header, 14 words) covers 87.5% of the vocabulary (14 of 16 words)" in err
     rows = {r["model"]: r for r in json.loads((out / "results.json").read_text())["rows"]}
     assert rows["textcnn"]["embedding_mode"] == "static" and rows["textcnn"]["emb_vocab_coverage"] == pytest.approx(14 / 16)

@@ -4,6 +4,7 @@ as rich tables or JSON."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from rich.table import Table
 
@@ -44,7 +45,9 @@ def describe(cells: list[Cell], spec: Spec, dataset: str, device: str) -> str:
     else:
         how = "given split"
     dev = f", dev {p.dev_fraction:.0%} of train" if p.dev_fraction > 0 else ""
-    return f"{dataset}: {how}{dev}, {recipes(cs, spec)}, {len(spec.seeds)} seed(s), device {device}"
+    emb = next((c.embeddings for c in cs if c.embeddings is not None), None)
+    vecs = f", {emb.mode} vectors {Path(emb.path).name}" if emb is not None else ""
+    return f"{dataset}: {how}{dev}, {recipes(cs, spec)}{vecs}, {len(spec.seeds)} seed(s), device {device}"
 
 
 def recipes(cells: list[Cell], spec: Spec) -> str:
