@@ -1,14 +1,14 @@
 """Peak RSS and time of reading pretrained vectors for one vocabulary from a generated 1 M x 300 text
-file (fastText .vec layout: a header line, then "word v1 ... v300", 5 decimals, ~2.6 GB), as
+file (fastText .vec layout: a header line, then "word v1 ... v300", 5 decimals, ~2.4 GiB), as
 `compare --embeddings` does; then the same subset from its .npz cache.
 
     nice -n 10 python benchmarks/bench_vectors.py --dir /tmp/bench_vectors
 
 The vocabulary is SST-2's (kim tokenizer; its words are put at random lines of the file, the rest are
-made-up words); each measurement runs in a fresh process, whose resident set before and after and peak RSS
-(ru_maxrss) are printed beside
-that of a process that only imports the reader and holds the vocabulary. The file is deleted at the end unless --keep. To be fast
-to write, the file repeats 1,000 formatted vectors (the reader parses each kept line all the same)."""
+made-up words); each measurement runs in a fresh process that imports the reader (and torch) and holds
+the vocabulary, and prints its resident set before and after and its peak (ru_maxrss). The file is
+deleted at the end unless --keep. To be fast to write, the file repeats 1,000 formatted vectors
+(the reader parses each kept line all the same)."""
 
 from __future__ import annotations
 
