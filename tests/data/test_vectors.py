@@ -147,6 +147,11 @@ def test_empty_file_and_truncated_binary(tmp_path):
     (tmp_path / "text.bin").write_text("good 1 2 3\n")
     with pytest.raises(InputError, match=r"text\.bin:1: a word2vec binary file starts with the line 'COUNT DIM'"):
         V.read_subsets(tmp_path / "text.bin", [VOCAB])
+    write_binary(tmp_path / "b.bin")
+    (tmp_path / "b.vec").write_bytes((tmp_path / "b.bin").read_bytes())
+    with pytest.raises(InputError, match=r"b\.vec:2: binary data in a text vectors file; a word2vec binary file "
+                                         r"must be named \.bin"):
+        V.read_subsets(tmp_path / "b.vec", [VOCAB])
     (tmp_path / "bad.txt.gz").write_bytes(b"\x1f\x8b" + b"not gzip at all")
     with pytest.raises(InputError, match=r"bad\.txt\.gz: not a readable gzip vectors file"):
         V.read_subsets(tmp_path / "bad.txt.gz", [VOCAB])

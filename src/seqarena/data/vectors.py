@@ -310,6 +310,9 @@ def _read_text(path: Path, f, keeps, store, tick) -> tuple[int, int, str]:
                 continue  # a blank line (a trailing newline)
             raise InputError(f"{path}:{lineno}: a word without a vector")
         n += 1
+        if n == 1 and (b"\0" in line or not _utf8(line)):
+            raise InputError(f"{path}:{lineno}: binary data in a text vectors file; a word2vec binary file must be "
+                             "named .bin (or .bin.gz)")
         w = _word(word)
         if dim is None:  # no header: the first line gives the dimension
             dim = len(rest.split())
@@ -350,6 +353,14 @@ def _is_float(x: bytes) -> bool:
         float(x)
         return True
     except ValueError:
+        return False
+
+
+def _utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
         return False
 
 
