@@ -23,6 +23,7 @@ class TrainConfig:
     optimizer: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # Adadelta's lr is its scale (Kim: 1.0)
     lr_schedule: str = "constant"  # one of LR_SCHEDULES; applied per step by train.loop.fit
+    warmup_steps: int = 0  # the lr rises linearly from 0 over these first steps, then follows lr_schedule
     weight_decay: float = 0.0
     rho: float = 0.95  # Adadelta's decay (Kim 2014)
     # Kim's max-norm s (3) on each class's output weight vector, in Kim's convention (dropout without
@@ -52,6 +53,7 @@ class TrainConfig:
                 check_float(name, getattr(self, name), 0.0, lo_open=True)
         if self.patience is not None:
             check_int("patience", self.patience, 1)
+        check_int("warmup_steps", self.warmup_steps, 0, 10**7)
         if self.lr_schedule not in LR_SCHEDULES:
             raise FieldError("lr_schedule", f"unknown '{self.lr_schedule}'; choose from {list(LR_SCHEDULES)}")
         if self.dev_ties not in ("first", "last"):
@@ -93,11 +95,18 @@ def _freeze(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
 
+# fields added after results were stored: left out of a hash while at these values, so every config
+# written before them keeps its hash (and its stored rows)
+HASH_NEUTRAL = {"TrainConfig": {"warmup_steps": 0}}
+
+
 def config_hash(*parts: Any) -> str:
     """A short stable hash of dataclasses / dicts, for result ids."""
     def norm(p: Any) -> Any:
         if hasattr(p, "__dataclass_fields__"):
-            return {"__type__": type(p).__name__, **asdict(p)}
+            neutral = HASH_NEUTRAL.get(type(p).__name__, {})
+            d = {k: v for k, v in asdict(p).items() if k not in neutral or v != neutral[k]}
+            return {"__type__": type(p).__name__, **d}
         return p
 
     text = json.dumps([norm(p) for p in parts], sort_keys=True, default=str)

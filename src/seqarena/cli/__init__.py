@@ -30,6 +30,7 @@ from seqarena.cli.scale import scale
 from seqarena.cli.theory import theory
 from seqarena import __version__
 from seqarena.cli.train import train
+from seqarena.cli.tune import tune
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -61,6 +62,7 @@ def _root(
 
 
 app.command()(compare)
+app.command()(tune)
 app.add_typer(data_app, name="data")
 app.command()(train)
 app.command()(predict)

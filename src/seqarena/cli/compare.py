@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import List, Optional
 
@@ -127,20 +128,31 @@ def compare(
     if out is None:  # every run is kept, so `report` and `recommend` always have something to read
         out = default_run_dir()
         err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False, soft_wrap=True)
-    store = ResultsStore(out / "results.sqlite")
-    owner = new_owner()  # this run's name on the cells it claims in the store
-    todo = _prepare_store(store, spec, cells, ddir, owner)
     if not as_json:  # a one-line look at each text dataset before the work starts
         for ds in spec.datasets:
             data = dataset(spec.ref(ds), ddir)
             if data.vocab is not None:
                 err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
+    execute([(spec, cells)], out, executor, jobs, threads, str(dev), ddir, address, metric, as_json, per_class)
+
+
+def execute(parts: list[tuple[Spec, list[Cell]]], out: Path, executor: str, jobs: int, threads: int | None,
+            dev: str, ddir: str | None, address: str | None, metric: str, as_json: bool, per_class: bool,
+            annotate: Callable[[dict], dict] | None = None) -> list[dict]:
+    """Run the cells of one or more specs (each its own experiment in the store) into `out`: store,
+    summary table with the paired tests, results.json, the report; returns the done rows. `annotate`
+    adds fields to each finished row before it is stored (`tune` marks its rows as tuned)."""
+    spec = parts[0][0]
+    cells = [c for _, cs in parts for c in cs]
+    store = ResultsStore(out / "results.sqlite")
+    owner = new_owner()  # this run's name on the cells it claims in the store
+    todo = [c for sp, cs in parts for c in _prepare_store(store, sp, cs, ddir, owner)]
     skipped: set[int] = set()  # cells another run holds
     errors: dict[int, str] = {}  # cells that failed here: their one-line error
-    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store, owner,
-                skipped, errors)
+    rows = _run(todo, len(cells), spec, executor, jobs, threads, dev, ddir, address, store, owner,
+                skipped, errors, annotate)
     ids = {c.cell_id for c in cells}
-    rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
+    rows = [r for sp, _ in parts for r in store.rows("done", sp.name) if r["cell_id"] in ids]
     store.close()
     order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
     rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
@@ -152,7 +164,7 @@ def compare(
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:
-        for t in render_tables(table, cells, spec, str(dev), METRICS[metric], out_console.width):
+        for t in render_tables(table, cells, spec, dev, METRICS[metric], out_console.width):
             out_console.print(t)
         if per_class:
             for t in render_per_class(rows):
@@ -168,6 +180,7 @@ def compare(
         err_console.print(f"{len(errors)} cell(s) failed, e.g. {todo[i].cell_id}: {error}{again}",
                           highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
+    return rows
 
 
 def default_run_dir() -> Path:
@@ -240,7 +253,8 @@ def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir:
 
 def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, threads: int | None,
          device: str, data_dir: str | None, address: str | None, store: ResultsStore | None, owner: str,
-         skipped: set[int], errors: dict[int, str]) -> list[dict | None]:
+         skipped: set[int], errors: dict[int, str],
+         annotate: Callable[[dict], dict] | None = None) -> list[dict | None]:
     """Run the cells with a progress bar (units: epochs; a sparse baseline counts one), storing each
     finished cell at once. With a store each cell is claimed first (a cell another run holds is
     skipped), and the claims' leases are renewed until the run ends."""
@@ -263,7 +277,7 @@ def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, t
                 elif e.kind == "failed":
                     errors[e.index] = e.row["error"]
                 if store is not None and e.kind == "done":
-                    store.put(e.row)
+                    store.put(annotate(e.row) if annotate is not None else e.row)
                 elif store is not None and e.kind == "failed":
                     store.put_failed(todo[e.index].ids(), e.row["error"])
                 bar.advance(task, budget[e.index] - advanced[e.index])  # early stopping skips epochs

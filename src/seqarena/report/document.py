@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from seqarena.report import plots
 from seqarena.report.load import RunData
 from seqarena.run.stats import per_class_summary
+from seqarena.report.tuning import tuning_section
 from seqarena.report.recommend import Candidate, Constraints, accuracy_metric, recommend
 from seqarena.report.tables import (
     Table,
@@ -43,6 +44,7 @@ def build_document(run: RunData) -> list[Section]:
         _answer(run),
         _overview(run),
         _results(run),
+        *([tuning_section(run, colors)] if "tune" in run.analyses else []),  # after `seqarena tune` only
         _per_class(run),
         _learning(run, colors),
         _accuracy_cost(run, colors),

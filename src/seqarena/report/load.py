@@ -1,5 +1,5 @@
 """Read a run directory: the result rows (results.json or results.sqlite) and the analysis files
-(theory.json, probes.json, scaling.json, gradients.json) when present. Reading only; nothing is trained."""
+(theory.json, probes.json, scaling.json, gradients.json, tune.json) when present. Reading only; nothing is trained."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from seqarena.errors import InputError
 from seqarena.run.store import ResultsStore
 
 # analysis files a run directory may hold: {"kind", "version", "env", "rows": [flat dicts]}
-ANALYSIS_KINDS = ("theory", "probes", "scaling", "gradients")
+ANALYSIS_KINDS = ("theory", "probes", "scaling", "gradients", "tune")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Analysis:
     rows: list[dict]
     env: dict = field(default_factory=dict)
     table: list[dict] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # the file's other keys holding lists of objects or an object
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,10 @@ def _analysis(path: Path, kind: str, notes: list[str]) -> Analysis | None:
     env = data.get("env") if isinstance(data, dict) and isinstance(data.get("env"), dict) else {}
     table = data.get("table") if isinstance(data, dict) else None
     table = [t for t in table if isinstance(t, dict)] if isinstance(table, list) else []
-    return Analysis(kind, [_clean(r) for r in rows], env, table)
+    extra = {k: [_clean(r) for r in v if isinstance(r, dict)] if isinstance(v, list) else v
+             for k, v in data.items() if k not in ("kind", "version", "env", "rows", "table")
+             and isinstance(v, (list, dict))} if isinstance(data, dict) else {}
+    return Analysis(kind, [_clean(r) for r in rows], env, table, extra)
 
 
 def _clean(row: dict) -> dict:

@@ -327,6 +327,58 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
     return figs
 
 
+def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Expected best dev score against the number of trials (Dodge et al. 2019), ± one std band."""
+    rs = [r for r in rows if isinstance(r.get("n"), int) and isinstance(r.get("mean"), (int, float))]
+    if not rs:
+        return None
+
+    def draw(ax):
+        for m in dict.fromkeys(r.get("model") for r in rs):
+            pts = sorted((r["n"], r["mean"], r.get("std") or 0.0) for r in rs if r.get("model") == m)
+            xs, mean, sd = [p[0] for p in pts], [p[1] for p in pts], [p[2] for p in pts]
+            ax.plot(xs, mean, marker="o", ms=3, color=colors.get(str(m)), label=str(m))
+            ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
+                            color=colors.get(str(m)), alpha=0.15, lw=0)
+        ax.set_xlabel("trials (tuning budget)")
+        ax.set_ylabel("expected best dev score")
+        ax.set_title(f"Expected validation performance on {dataset}")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"evp-{dataset}", _render(draw),
+                  f"expected best dev score against the number of trials for each model on {dataset}")
+
+
+def trial_scores(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Each trial's dev score against its number (hollow markers: pruned trials, at the best score
+    they reported), with each model's best so far as a step line."""
+    rs = [r for r in rows if isinstance(r.get("trial"), int) and isinstance(r.get("value"), (int, float))]
+    if not rs:
+        return None
+
+    def draw(ax):
+        for m in dict.fromkeys(r.get("model") for r in rs):
+            mr = sorted((r for r in rs if r.get("model") == m), key=lambda r: r["trial"])
+            c = colors.get(str(m))
+            done = [r for r in mr if r.get("state") == "complete"]
+            cut = [r for r in mr if r.get("state") != "complete"]
+            ax.scatter([r["trial"] for r in done], [r["value"] for r in done], s=18, color=c, label=str(m))
+            ax.scatter([r["trial"] for r in cut], [r["value"] for r in cut], s=18, facecolors="none", edgecolors=c)
+            best, xs, ys = None, [], []
+            for r in done:
+                best = r["value"] if best is None else max(best, r["value"])
+                xs.append(r["trial"])
+                ys.append(best)
+            if xs:
+                ax.step(xs, ys, where="post", color=c, lw=1, alpha=0.7)
+        ax.set_xlabel("trial")
+        ax.set_ylabel("dev score")
+        ax.set_title(f"Trials on {dataset} (hollow: pruned)")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"trials-{dataset}", _render(draw), f"dev score of every trial against its number on {dataset}")
+
+
 def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, dataset) -> Figure:
     """The confusion matrix as a labelled heatmap: rows gold, columns predicted, colour = share of the
     gold class (so a rare class is as visible as a common one), each cell's count written in it."""

@@ -172,6 +172,10 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
     top = next((c for c in feasible if c.model == result_ds["top"]), chosen)
     reason = _explain(chosen, top, cands, feasible, front, rejected, tests, tied, constraints, metric,
                       result_ds.get("one_example", 0.0))
+    budget = next((r["tuning_budget"] for r in rows if r.get("tuning_budget")), None)
+    if budget:  # rows of `seqarena tune`: say what the ranking is after
+        reason += (f" The ranking is after an equal tuning budget ({budget}): each model's best configuration "
+                   "on dev, re-run over the seeds and scored once on test.")
     return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
 
 

@@ -16,6 +16,8 @@ seeds = [0]                        # a list, or N for seeds 0..N-1
                                    #   over the model's own recipe instead, [train] not applied
 [hparams]                          # for every model that has the hyperparameter
 [hparams.textcnn]                  # for one model (an unknown name is an error)
+[search.textcnn]                   # `seqarena tune`: distributions over the model's default search
+                                   #   space (run/search.py; replace = true: the whole space)
 ```
 A model's training config (`Spec.train_config`): TrainConfig's defaults, then the model's own recipe
 from the registry (`ModelEntry.train`, e.g. bow's SGD with linear decay), then the fields [train] sets
@@ -41,8 +43,9 @@ from seqarena.models.hparams import RULES, check_hparams
 from seqarena.models.sparse import sparse_hparams
 from seqarena.run.cells import Cell, classifier_names, dataset, is_sparse
 from seqarena.run.protocol import Protocol
+from seqarena.run.search import parse_search, space_for
 
-TOP_KEYS = ("name", "datasets", "models", "seeds", "protocol", "train", "hparams")
+TOP_KEYS = ("name", "datasets", "models", "seeds", "protocol", "train", "hparams", "search")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class Spec:
     train_set: tuple[str, ...] = ()  # the fields of `train` written in [train] or given as flags
     train_per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [train.<model>] (+ flags)
     own_recipe: tuple[str, ...] = ()  # models whose [train.<model>] says inherit = false
+    search: dict[str, dict[str, Any]] = field(default_factory=dict)  # [search.<model>] entries
+    search_replace: tuple[str, ...] = ()  # models whose [search.<model>] says replace = true
 
     def model_config(self, name: str) -> ModelConfig:
         """The model's overrides: shared hyperparameters it has, then its own table."""
@@ -73,6 +78,10 @@ class Spec:
         inherit = false), its [train.<model>] table; CLI flags are in both of the last two."""
         spec_wide = {} if name in self.own_recipe else {k: getattr(self.train, k) for k in self.train_set}
         return train_config(name, **{**spec_wide, **self.train_per_model.get(name, {})})
+
+    def search_space(self, name: str) -> dict[str, dict]:
+        """What `seqarena tune` searches for model `name` (run.search.space_for)."""
+        return space_for(name, self.search.get(name), name in self.search_replace)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -158,8 +167,10 @@ def parse_spec(text: str, source: str) -> Spec:
             shared[key] = value
     everyone = {k: v for m in models for k, v in hparams_of(m).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
+    search, search_replace = parse_search(err, raw, models)
     spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files,
-                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe))
+                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe),
+                search, search_replace)
     for m in models:  # the rules the builders apply, now, so that no cell fails on them later
         over = spec.model_config(m).kwargs()
         try:
@@ -385,6 +396,7 @@ def spec_from_dict(d: dict, source: str = "<stored spec>") -> Spec:
                     Protocol(**d["protocol"]), TrainConfig(**d["train"]), hp(d.get("shared") or {}),
                     {m: hp(t) for m, t in (d.get("per_model") or {}).items()}, d.get("source", source), files,
                     tuple(d.get("train_set") or ()), dict(d.get("train_per_model") or {}),
-                    tuple(d.get("own_recipe") or ()))
+                    tuple(d.get("own_recipe") or ()), dict(d.get("search") or {}),
+                    tuple(d.get("search_replace") or ()))
     except (KeyError, TypeError) as e:
         raise InputError(f"{source}: not a stored experiment spec ({type(e).__name__}: {e})") from None

@@ -55,10 +55,12 @@ def make_optimizer(params, cfg: TrainConfig):
 
 def lr_at(cfg: TrainConfig, step: int, total: int) -> float:
     """The learning rate of optimisation step `step` (0-based) of `total`: constant, or decayed linearly
-    from lr to 0 over the whole run (fastText: lr * (1 - progress))."""
-    if cfg.lr_schedule == "linear":
-        return cfg.lr * (1.0 - step / total)
-    return cfg.lr
+    from lr to 0 over the whole run (fastText: lr * (1 - progress)); times a linear warm-up from 0 over
+    the first `cfg.warmup_steps` steps."""
+    lr = cfg.lr * (1.0 - step / total) if cfg.lr_schedule == "linear" else cfg.lr
+    if step < cfg.warmup_steps:
+        lr *= (step + 1) / cfg.warmup_steps
+    return lr
 
 
 @torch.no_grad()
@@ -160,7 +162,7 @@ def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, 
         with eval_clock.time():
             if dev is not None:
                 d = evaluate(model, dev, cfg.eval_batch_size)
-                row.update(dev_acc=d["acc"], dev_loss=d["loss"])
+                row.update(dev_acc=d["acc"], dev_loss=d["loss"], dev_macro_f1=d["macro_f1"])
             if test is not None:
                 t = evaluate(model, test, cfg.eval_batch_size)
                 row.update(test_acc=t["acc"], test_macro_f1=t["macro_f1"])
