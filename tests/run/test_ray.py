@@ -128,3 +128,25 @@ def test_ray_executor_runs_a_file_dataset(ray_address, tmp_path, capsys):
     got = {d: sorted((r["fold"], r["test_acc"], r["dataset"]) for r in
                      json.loads((tmp_path / d / "results.json").read_text())["rows"]) for d in ("ray", "local")}
     assert got["ray"] == got["local"] and len(got["ray"]) == 2 and got["ray"][0][2] == "mine"
+
+
+@pytest.mark.slow
+def test_tune_on_ray_gives_the_local_trials(ray_address, tmp_path, capsys):
+    """`tune --executor ray`: Optuna workers as Ray tasks on the run directory's storage; one worker
+    with the same sampler seed proposes and scores the same trials as the local run."""
+    pytest.importorskip("optuna")
+    from tests.run.test_tune import write_files
+
+    spec = write_files(tmp_path, models='["tfidf_lr"]')
+    argv = ["tune", "--config", str(spec), "--trials", "4", "--seeds", "1", "--fold-subset", "0", "--threads", "1",
+            "--device", "cpu", "--seed", "5"]
+    for d, extra in (("ray", ["--executor", "ray", "--address", ray_address, "--jobs", "1"]), ("local", ["--jobs", "1"])):
+        with pytest.raises(SystemExit) as e:
+            main([*argv, *extra, "--out", str(tmp_path / d)])
+        assert e.value.code == 0, capsys.readouterr().err
+    got = {d: [(r["trial"], r["state"], r["params"], r["value"]) for r in
+               json.loads((tmp_path / d / "tune.json").read_text())["rows"]] for d in ("ray", "local")}
+    assert got["ray"] == got["local"] and len(got["ray"]) == 4
+    rows = {d: json.loads((tmp_path / d / "results.json").read_text())["rows"] for d in ("ray", "local")}
+    assert [r["test_acc"] for r in rows["ray"]] == [r["test_acc"] for r in rows["local"]]
+    assert rows["ray"][0]["tuned"] == "tuned (4 trials)"

@@ -27,7 +27,7 @@ from seqarena.run.cells import classifier_names, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, preset_names
-from seqarena.run.tune import OBJECTIVES, Budget, Job, apply, best_point, evp_rows, run_jobs, storage_url, \
+from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, evp_rows, run_jobs, storage_url, \
     study_name, summarize, trial_rows
 from seqarena.runtime import available_cores, resolve_device
 
@@ -187,6 +187,6 @@ def _write_tune_json(out: Path, study_jobs: list[Job], trials_all: list[dict], f
                for j in study_jobs]
     settings = {"budget": budget.describe(), "trials": budget.trials, "budget_minutes": budget.minutes,
                 "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name,
-                "sampler": "optuna TPESampler", "pruner": "optuna MedianPruner(n_startup_trials=3, n_warmup_steps=2)",
+                "sampler": "optuna TPESampler", "pruner": f"optuna MedianPruner(n_startup_trials=3, n_warmup_steps={PRUNE_AFTER + 1})",
                 "spaces": {j.study: j.space for j in study_jobs}}
     write_json(out, envelope("tune", dev, settings, trials_all, summary=summary, evp=evp_rows(trials_all)))
