@@ -380,3 +380,19 @@ def test_kill_9_mid_study_loses_only_the_trials_in_flight(tmp_path):
     doc = json.loads((out / "tune.json").read_text())
     assert doc["summary"][0]["lost"] == 1
     assert len(json.loads((out / "results.json").read_text())["rows"]) == 1
+
+
+@pytest.mark.parametrize("preset", ["kim", "seed"])
+def test_every_default_space_holds_the_presets_configuration(preset):
+    """So trial 0 of every model is the preset's own configuration: tuning starts from it."""
+    from seqarena.run.spec import load_preset
+    from seqarena.run.tune import preset_point
+
+    spec = load_preset(preset)
+    for m in spec.models:
+        base = next(c for c in expand(spec) if c.model.name == m)
+        point = preset_point(base, spec.search_space(m))
+        assert point is not None, m
+        cell = tune_mod.apply(base, {k: tune_mod._decode(spec.search_space(m)[k], v) for k, v in point.items()})
+        hp = hparams_of(m)  # the point is exactly the preset's configuration
+        assert {**hp, **cell.model.kwargs()} == {**hp, **base.model.kwargs()} and cell.train == base.train, m

@@ -43,7 +43,7 @@ _EMBED = {"d_embed": {"kind": "choice", "values": [64, 128, 300]}}
 _DROPOUT = {"dropout": {"kind": "float", "low": 0.0, "high": 0.6}}
 _RECURRENT = {**_EMBED, "d_hidden": {"kind": "choice", "values": [64, 128, 256]},
               "n_layers": {"kind": "int", "low": 1, "high": 2}, **_DROPOUT, **_OPT,
-              "train.grad_clip": {"kind": "choice", "values": [1.0, 5.0]}}
+              "train.grad_clip": {"kind": "choice", "values": [None, 1.0, 5.0]}}
 
 SEARCH_SPACES: dict[str, dict[str, dict]] = {
     "rnn": _RECURRENT,
@@ -64,7 +64,7 @@ SEARCH_SPACES: dict[str, dict[str, dict]] = {
                     **_OPT,
                     "train.warmup_steps": {"kind": "choice", "values": [0, 100, 400, 1000]},
                     "train.lr_schedule": {"kind": "choice", "values": ["constant", "linear"]},
-                    "train.grad_clip": {"kind": "choice", "values": [1.0, 5.0]}},
+                    "train.grad_clip": {"kind": "choice", "values": [None, 1.0, 5.0]}},
     # the sparse baselines: the regularisation C on a log scale, the n-gram range, NB-SVM's beta
     "tfidf_lr": {"C": {"kind": "log", "low": 0.01, "high": 100.0}, "ngram_max": {"kind": "int", "low": 1, "high": 3},
                  "min_df": {"kind": "int", "low": 1, "high": 3}},
