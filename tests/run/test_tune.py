@@ -304,6 +304,13 @@ def test_bad_flags_are_one_line_exit_2(argv, what, capsys):
     assert what in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_dataset_without_dev_is_refused_before_any_trial(tmp_path, capsys):
+    code = cli("tune", "--preset", "seed", "--models", "tfidf_lr", "--out", tmp_path / "r")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and "no dev split to score trials on" in err[-1]
+    assert not (tmp_path / "r" / "results.sqlite").exists()
+
+
 def test_a_bad_search_table_is_one_line_exit_2(tmp_path, capsys):
     spec = write_files(tmp_path)
     spec.write_text(spec.read_text() + 'n_filterz = {kind = "int", low = 1, high = 3}\n')

@@ -20,6 +20,8 @@ from seqarena.cli.compare import _fold_subset, _spec, default_run_dir, execute
 from seqarena.cli.compare_output import METRICS
 from seqarena.data import DATASETS
 from seqarena.data.files import file_source
+from seqarena.data.text import FORMATS
+from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir
 from seqarena.models.spaces import describe
@@ -64,6 +66,11 @@ def tune(
     test_files: Optional[List[Path]] = typer.Option(None, "--test", help="Your test file(s) [default: k-fold CV over --train]."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Column or key of the text [default: text]."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Column or key of the label [default: label]."),
+    fmt: Optional[str] = typer.Option(None, "--format", help=f"Format of the files: {', '.join(FORMATS)} [default: from the extension]."),
+    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"{', '.join(TOKENIZERS)} [default: kim]."),
+    min_freq: Optional[int] = typer.Option(None, "--min-freq", help="Words seen fewer times in train are <unk> [default: 1]."),
+    max_vocab: Optional[int] = typer.Option(None, "--max-vocab", help="At most this many ids (pad, unk included)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
 ) -> None:
     """Give every model the same tuning budget on dev (Optuna TPE, pruned by the median rule), then re-run
     each model's best configuration over --seeds and score it once on test: the comparison table, marked
@@ -90,6 +97,12 @@ def tune(
         for key, dist in spec.search_space(show_space).items():
             out_console.print(f"{key:<22} {describe(dist)}", markup=False, highlight=False, soft_wrap=True)
         return
+    readers = {"--dev": dev_files, "--test": test_files, "--format": fmt, "--text-column": text_column,
+               "--label-column": label_column, "--tokenizer": tokenizer, "--min-freq": min_freq,
+               "--max-vocab": max_vocab, "--name": name}
+    given = [f for f, v in readers.items() if v]
+    if given and not train_files:
+        raise InputError(f"{given[0]}: goes with --train FILE (your own data); named datasets use --dataset")
     if baseline is not None and not baseline.is_dir():
         raise InputError(f"--baseline {baseline}: no such run directory (give a `seqarena compare --out DIR`)")
     if out is not None:
@@ -103,8 +116,8 @@ def tune(
     with warnings_as_lines():
         files = None
         if train_files:
-            files = file_source(train_files, dev_files, test_files, None, text_column or "text",
-                                label_column or "label", "kim", 1, None, None)
+            files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
+                                tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
         spec = _spec(config, preset, models, datasets, None, seeds, protocol, folds, files)
         cells = expand(spec, ddir, _fold_subset(fold_subset))
     dev = resolve_device(device)

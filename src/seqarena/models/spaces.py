@@ -83,7 +83,7 @@ def check_space(model: str, space: dict[str, Any], hparams: dict[str, Any], torc
     hyperparameter of `model` (`hparams`: the builder's defaults) or TrainConfig field, or can produce a
     value its rule refuses. An empty space is refused."""
     if not space:
-        raise FieldError(f"search space of '{model}'", "is empty: give at least one hyperparameter to tune")
+        raise FieldError("space", f"is empty: give model '{model}' at least one hyperparameter to tune")
     train_fields = {f.name for f in fields(TrainConfig)} if torch_model else set()
     for key, dist in space.items():
         name = field_of(key)

@@ -281,6 +281,7 @@ def prepare(job: Job) -> dict:
     study's notes ({'preset_trial': bool})."""
     from optuna.trial import TrialState
 
+    dev_splits(job.base, job.data_dir)  # no dev split: refused now, not as N failed trials
     study = open_study(job)
     storage = study._storage
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
