@@ -288,6 +288,10 @@ def test_tune_command_end_to_end(tmp_path, capsys, monkeypatch):
     assert 'id="tuning"' in html and "Expected validation performance" in html
     assert cli("recommend", out) == 0
     assert "equal tuning budget (3 trials per model)" in capsys.readouterr().out
+    from seqarena.report import write_report
+
+    es = write_report(out, lang="es")[0].read_text()
+    assert "<h2>Ajuste</h2>" in es and "presupuesto de ajuste igual (3 pruebas por modelo)" in es
 
 
 @pytest.mark.parametrize("argv,what", [

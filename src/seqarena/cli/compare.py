@@ -136,12 +136,13 @@ def compare(
             data = dataset(spec.ref(ds), ddir)
             if data.vocab is not None:
                 err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
-    execute([(spec, cells)], out, executor, jobs, threads, str(dev), ddir, address, metric, as_json, per_class)
+    execute([(spec, cells)], out, executor, jobs, threads, str(dev), ddir, address, metric, as_json, per_class,
+            lang=lang)
 
 
 def execute(parts: list[tuple[Spec, list[Cell]]], out: Path, executor: str, jobs: int, threads: int | None,
             dev: str, ddir: str | None, address: str | None, metric: str, as_json: bool, per_class: bool,
-            annotate: Callable[[dict], dict] | None = None) -> list[dict]:
+            annotate: Callable[[dict], dict] | None = None, lang: str = "en") -> list[dict]:
     """Run the cells of one or more specs (each its own experiment in the store) into `out`: store,
     summary table with the paired tests, results.json, the report; returns the done rows. `annotate`
     adds fields to each finished row before it is stored (`tune` marks its rows as tuned)."""

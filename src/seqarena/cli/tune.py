@@ -25,6 +25,7 @@ from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir
 from seqarena.models.spaces import describe
+from seqarena.report.i18n import LANGS, check_lang
 from seqarena.run.cells import classifier_names, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
@@ -71,6 +72,7 @@ def tune(
     min_freq: Optional[int] = typer.Option(None, "--min-freq", help="Words seen fewer times in train are <unk> [default: 1]."),
     max_vocab: Optional[int] = typer.Option(None, "--max-vocab", help="At most this many ids (pad, unk included)."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
+    lang: str = typer.Option("en", "--lang", help=f"Language of the report written into --out: {', '.join(LANGS)}."),
 ) -> None:
     """Give every model the same tuning budget on dev (Optuna TPE, pruned by the median rule), then re-run
     each model's best configuration over --seeds and score it once on test: the comparison table, marked
@@ -79,6 +81,7 @@ def tune(
     Example: `seqarena tune --preset kim --dataset sst2 --models transformer,textcnn --trials 20 --seeds 3
     --out runs/sst2-tuned` (kill it and run the same command again: it resumes). `seqarena tune --show-space
     transformer` prints a space."""
+    check_lang(lang)
     check_min("--trials", trials, 1, MAX_TRIALS)
     if budget_minutes is not None and not (math.isfinite(budget_minutes) and budget_minutes > 0):
         raise InputError(f"--budget-minutes must be a number of minutes > 0 (got {budget_minutes})")
@@ -141,17 +144,19 @@ def tune(
             labels[(ds, j.base.model.name)] = f"tuned ({n} trials)"
 
     def annotate(row: dict) -> dict:
-        return {**row, "tuned": labels.get((row["dataset"], row["model"])), "tuning_budget": budget.describe()}
+        return {**row, "tuned": labels.get((row["dataset"], row["model"])), "tuning_budget": budget.describe(),
+                "tuning_trials": budget.trials, "tuning_minutes": budget.minutes}
 
     _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev)  # the trials so far
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
     final_jobs = jobs or (0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), n_cells)))
-    final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate)
+    final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate,
+                    lang=lang)
     base_rows = _baseline_rows(baseline) if baseline is not None else []
     _write_tune_json(out, study_jobs, trials_all, final, base_rows, budget, metric, seed, spec, dev)
     from seqarena.report import write_report
 
-    write_report(out)
+    write_report(out, lang=lang)
     err_console.print(f"tuned: each model's best of its trials on dev ({budget.describe()}), re-run over "
                       f"{len(spec.seeds)} seed(s); trials in {out}/tune.sqlite, summary in {out}/tune.json",
                       markup=False, highlight=False, soft_wrap=True)

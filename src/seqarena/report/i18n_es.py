@@ -270,4 +270,58 @@ MESSAGES: dict[str, str] = {
     "confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes":
         "matriz de confusión de {model} en {dataset}: las filas son las clases reales, las columnas las "
         "predichas",
+    # the tuning section (seqarena tune)
+    "Tuning": "Ajuste",
+    "dataset": "conjunto de datos",
+    "Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
+    "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
+    "below the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+    "configuration where the space can express it. The test split was never evaluated during tuning; "
+    "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
+    "results table).":
+        "Cada modelo tuvo el mismo presupuesto: {budget}. El muestreador TPE de Optuna (semilla {seed}) propuso "
+        "configuraciones del espacio de búsqueda de cada modelo; la regla de la mediana detuvo las pruebas cuya "
+        "puntuación en dev tras una época quedó por debajo de la mediana de las pruebas anteriores en esa época. "
+        "Objetivo: {metric} en dev. La prueba 0 es la configuración de la propia especificación donde el espacio "
+        "puede expresarla. La partición de test nunca se evaluó durante el ajuste; después, la mejor "
+        "configuración de cada modelo se reentrenó con {seeds} semilla(s) y se evaluó una sola vez en test (la "
+        "tabla de resultados).",
+    "Expected validation performance: the expected best dev score of n trials drawn from the trials each "
+    "study ran, ± one std (pruned trials count with the best dev score they reached).":
+        "Rendimiento de validación esperado: la mejor puntuación en dev esperada de n pruebas extraídas de las "
+        "que ejecutó cada estudio, ± una desviación típica (las pruebas podadas cuentan con la mejor puntuación "
+        "en dev que alcanzaron).",
+    "trials complete / pruned / failed": "pruebas completas / podadas / fallidas",
+    "preset dev %": "dev % del preset",
+    "best dev %": "mejor dev %",
+    "preset test %": "test % del preset",
+    "tuned test %": "test % ajustado",
+    "tuned − preset": "ajustado − preset",
+    "significant (paired)": "significativa (pareada)",
+    "What tuning moved: dev scores of trial 0 (the preset) and of the best trial; test means over the final "
+    "seeds (preset test: from --baseline, '-' without one)":
+        "Lo que movió el ajuste: puntuaciones en dev de la prueba 0 (el preset) y de la mejor prueba; medias en "
+        "test sobre las semillas finales (test del preset: de --baseline, '-' sin él)",
+    "no trial completed: the preset's configuration": "ninguna prueba terminó: la configuración del preset",
+    "(the preset's)": "(la del preset)",
+    "best configuration (preset → tuned)": "mejor configuración (preset → ajustada)",
+    "Each model's best configuration beside the preset's (keys of its search space)":
+        "La mejor configuración de cada modelo junto a la del preset (claves de su espacio de búsqueda)",
+    "trials (tuning budget)": "pruebas (presupuesto de ajuste)",
+    "expected best dev score": "mejor puntuación esperada en dev",
+    "Expected validation performance on {dataset}": "Rendimiento de validación esperado en {dataset}",
+    "expected best dev score against the number of trials for each model on {dataset}":
+        "mejor puntuación esperada en dev frente al número de pruebas de cada modelo en {dataset}",
+    "trial": "prueba",
+    "dev score": "puntuación en dev",
+    "Trials on {dataset} (hollow: pruned)": "Pruebas en {dataset} (huecas: podadas)",
+    "dev score of every trial against its number on {dataset}":
+        "puntuación en dev de cada prueba frente a su número en {dataset}",
+    " The ranking is after an equal tuning budget ({budget}): each model's best configuration on dev, re-run "
+    "over the seeds and scored once on test.":
+        " La clasificación es tras un presupuesto de ajuste igual ({budget}): la mejor configuración de cada "
+        "modelo en dev, reentrenada con las semillas y evaluada una sola vez en test.",
+    "{n} trials or {m} minutes of trial time per model": "{n} pruebas o {m} minutos de tiempo de prueba por modelo",
+    "{m} minutes of trial time per model": "{m} minutos de tiempo de prueba por modelo",
+    "{n} trials per model": "{n} pruebas por modelo",
 }

@@ -393,13 +393,13 @@ def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
             ax.plot(xs, mean, marker="o", ms=3, color=colors.get(str(m)), label=str(m))
             ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
                             color=colors.get(str(m)), alpha=0.15, lw=0)
-        ax.set_xlabel("trials (tuning budget)")
-        ax.set_ylabel("expected best dev score")
-        ax.set_title(f"Expected validation performance on {dataset}")
+        ax.set_xlabel(tr("trials (tuning budget)"))
+        ax.set_ylabel(tr("expected best dev score"))
+        ax.set_title(tr("Expected validation performance on {dataset}", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 
     return Figure(f"evp-{dataset}", _render(draw),
-                  f"expected best dev score against the number of trials for each model on {dataset}")
+                  tr("expected best dev score against the number of trials for each model on {dataset}", dataset=dataset))
 
 
 def trial_scores(rows: list[dict], colors: dict, dataset) -> Figure | None:
@@ -424,12 +424,13 @@ def trial_scores(rows: list[dict], colors: dict, dataset) -> Figure | None:
                 ys.append(best)
             if xs:
                 ax.step(xs, ys, where="post", color=c, lw=1, alpha=0.7)
-        ax.set_xlabel("trial")
-        ax.set_ylabel("dev score")
-        ax.set_title(f"Trials on {dataset} (hollow: pruned)")
+        ax.set_xlabel(tr("trial"))
+        ax.set_ylabel(tr("dev score"))
+        ax.set_title(tr("Trials on {dataset} (hollow: pruned)", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 
-    return Figure(f"trials-{dataset}", _render(draw), f"dev score of every trial against its number on {dataset}")
+    return Figure(f"trials-{dataset}", _render(draw),
+                  tr("dev score of every trial against its number on {dataset}", dataset=dataset))
 
 
 def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, dataset) -> Figure:

@@ -182,10 +182,11 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
     top = next((c for c in feasible if c.model == result_ds["top"]), chosen)
     reason = _explain(chosen, top, cands, feasible, front, rejected, tests, tied, constraints, metric,
                       result_ds.get("one_example", 0.0))
-    budget = next((r["tuning_budget"] for r in rows if r.get("tuning_budget")), None)
-    if budget:  # rows of `seqarena tune`: say what the ranking is after
-        reason += (f" The ranking is after an equal tuning budget ({budget}): each model's best configuration "
-                   "on dev, re-run over the seeds and scored once on test.")
+    tuned = next((r for r in rows if r.get("tuning_budget")), None)
+    if tuned is not None:  # rows of `seqarena tune`: say what the ranking is after
+        reason += tr(" The ranking is after an equal tuning budget ({budget}): each model's best configuration on "
+                     "dev, re-run over the seeds and scored once on test.",
+                     budget=budget_phrase(tuned.get("tuning_trials"), tuned.get("tuning_minutes")))
     return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
 
 
@@ -274,3 +275,12 @@ def _finite(v) -> float | None:
 
 def _inf(v) -> float:
     return math.inf if v is None else v
+
+
+def budget_phrase(trials: int | None, minutes: float | None) -> str:
+    """'20 trials per model', '30 minutes of trial time per model', or both joined by 'or'."""
+    if trials and minutes:
+        return tr("{n} trials or {m} minutes of trial time per model", n=integer(trials), m=sig(minutes, 3))
+    if minutes:
+        return tr("{m} minutes of trial time per model", m=sig(minutes, 3))
+    return tr("{n} trials per model", n=integer(trials or 0))

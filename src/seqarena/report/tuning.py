@@ -5,27 +5,29 @@ beside the preset's, and how much tuning moved each model on test (tuned minus p
 from __future__ import annotations
 
 from seqarena.report import plots
+from seqarena.report.i18n import integer, num, sig, tr
 from seqarena.report.load import RunData
-from seqarena.report.tables import Table, fmt_value
+from seqarena.report.recommend import budget_phrase
+from seqarena.report.tables import Table
 
 
 def tuning_section(run: RunData, colors: dict):
     from seqarena.report.document import Section
 
-    a = run.analyses.get("tune")
-    if a is None:
-        return Section("tuning", "Tuning", ["No tuning in this run directory (tune.json, from `seqarena tune`)."])
+    a = run.analyses["tune"]
     s = a.extra.get("settings") if isinstance(a.extra.get("settings"), dict) else {}
     summary, evp = a.extra.get("summary", []), a.extra.get("evp", [])
+    metric = tr("macro-F1") if s.get("metric") == "macro_f1" else tr("accuracy")
     b: list = [
-        f"Every model had the same budget: {s.get('budget', '?')}. Optuna's TPE sampler (seed "
-        f"{s.get('seed', '?')}) proposed configurations from each model's search space; the median rule pruned "
-        f"trials whose dev score after an epoch fell below the median of earlier trials there. Objective: dev "
-        f"{s.get('metric', '?')}. Trial 0 is the spec's own configuration where the space can express it. The "
-        "test split was never evaluated during tuning; each model's best configuration was then re-run over "
-        f"{s.get('seeds', '?')} seed(s) and scored once on test (the results table, rows marked tuned).",
-        "Expected validation performance: the expected best dev score of n trials drawn from the trials "
-        "each study ran, ± one std (pruned trials count with the best dev score they reached).",
+        tr("Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
+           "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
+           "below the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+           "configuration where the space can express it. The test split was never evaluated during tuning; "
+           "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
+           "results table).", budget=budget_phrase(s.get("trials"), s.get("budget_minutes")), seed=s.get("seed", "?"),
+           metric=metric, seeds=s.get("seeds", "?")),
+        tr("Expected validation performance: the expected best dev score of n trials drawn from the trials each "
+           "study ran, ± one std (pruned trials count with the best dev score they reached)."),
     ]
     for ds in dict.fromkeys(str(r.get("dataset")) for r in a.rows):
         f1 = plots.evp_curves([r for r in evp if str(r.get("dataset")) == ds], colors, ds)
@@ -34,31 +36,38 @@ def tuning_section(run: RunData, colors: dict):
     if summary:
         b.append(_summary_table(summary))
         b.append(_config_table(summary))
-    return Section("tuning", "Tuning", b)
+    return Section("tuning", tr("Tuning"), b)
 
 
 def _pct(v) -> str:
-    return "-" if not isinstance(v, (int, float)) else f"{100 * v:.2f}"
+    return "-" if not isinstance(v, (int, float)) else num(100 * v, 2)
 
 
 def _summary_table(summary: list[dict]) -> Table:
     body = []
     for r in summary:
-        sig = r.get("significant")
+        sig_ = r.get("significant")
+        diff = "-" if r.get("diff") is None else ("+" if r["diff"] >= 0 else "") + num(100 * r["diff"], 2)
+        p = "-" if sig_ is None else tr("yes" if sig_ else "no") + (
+            f" (p {sig(r['p_value'], 2)})" if isinstance(r.get("p_value"), (int, float)) else "")
         body.append([str(r.get("dataset")), str(r.get("model")),
-                     f"{r.get('complete', 0)} / {r.get('pruned', 0)} / {r.get('failed', 0)}",
+                     " / ".join(integer(int(r.get(k) or 0)) for k in ("complete", "pruned", "failed")),
                      _pct(r.get("preset_dev")), _pct(r.get("best_dev")), _pct(r.get("preset_test")),
-                     _pct(r.get("tuned_test")),
-                     "-" if r.get("diff") is None else f"{100 * r['diff']:+.2f}",
-                     "-" if sig is None else ("yes" if sig else "no") + f" (p {fmt_value(r.get('p_value'))})"])
-    return Table(["dataset", "model", "trials complete / pruned / failed", "preset dev %", "best dev %",
-                  "preset test %", "tuned test %", "tuned − preset", "significant (paired)"], body,
-                 caption="What tuning moved: dev scores of trial 0 (the preset) and the best trial; test means over "
-                         "the final seeds (preset test: from --baseline, '-' without one)")
+                     _pct(r.get("tuned_test")), diff, p])
+    return Table([tr("dataset"), tr("model"), tr("trials complete / pruned / failed"), tr("preset dev %"),
+                  tr("best dev %"), tr("preset test %"), tr("tuned test %"), tr("tuned − preset"),
+                  tr("significant (paired)")], body,
+                 caption=tr("What tuning moved: dev scores of trial 0 (the preset) and of the best trial; test means "
+                            "over the final seeds (preset test: from --baseline, '-' without one)"))
 
 
 def _config_table(summary: list[dict]) -> Table:
-    body = [[str(r.get("dataset")), str(r.get("model")), str(r.get("changes") or "(the preset's)")]
-            for r in summary]
-    return Table(["dataset", "model", "best configuration (preset → tuned)"], body,
-                 caption="Each model's best configuration beside the preset's (keys of its search space)")
+    body = []
+    for r in summary:
+        if r.get("best_trial") is None:
+            what = tr("no trial completed: the preset's configuration")
+        else:
+            what = str(r.get("changes") or tr("(the preset's)"))
+        body.append([str(r.get("dataset")), str(r.get("model")), what])
+    return Table([tr("dataset"), tr("model"), tr("best configuration (preset → tuned)")], body,
+                 caption=tr("Each model's best configuration beside the preset's (keys of its search space)"))
