@@ -30,8 +30,8 @@ from seqarena.run.cells import classifier_names, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, preset_names
-from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, evp_rows, run_jobs, storage_url, \
-    study_name, summarize, trial_rows
+from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, dev_splits, evp_rows, run_jobs, \
+    storage_url, study_name, summarize, trial_rows
 from seqarena.runtime import available_cores, resolve_device
 
 MAX_TRIALS = 100_000
@@ -125,13 +125,15 @@ def tune(
         cells = expand(spec, ddir, _fold_subset(fold_subset))
     dev = resolve_device(device)
     out = out or default_run_dir()
-    out.mkdir(parents=True, exist_ok=True)
     study_jobs = []
     for ds in spec.datasets:
         for m in spec.models:
             base = next(c for c in cells if c.dataset == ds and c.model.name == m)  # first seed and fold
             study_jobs.append(Job(study_name(ds, m), storage_url(out), base, spec.search_space(m), budget,
                                   OBJECTIVES[metric], seed, str(dev), ddir))
+    for j in study_jobs:  # a dataset without a dev split is refused before any progress bar or study
+        dev_splits(j.base, ddir)
+    out.mkdir(parents=True, exist_ok=True)
     _search(study_jobs, budget, executor, jobs or 1, threads, address)
 
     trials_all = [t for j in study_jobs for t in trial_rows(j)]
