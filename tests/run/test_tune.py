@@ -407,3 +407,15 @@ def test_every_default_space_holds_the_presets_configuration(preset):
         cell = tune_mod.apply(base, {k: tune_mod._decode(spec.search_space(m)[k], v) for k, v in point.items()})
         hp = hparams_of(m)  # the point is exactly the preset's configuration
         assert {**hp, **cell.model.kwargs()} == {**hp, **base.model.kwargs()} and cell.train == base.train, m
+
+
+def test_a_study_is_not_resumed_over_another_space(tiny_text, tmp_path):
+    spec = parse_spec('models = ["tfidf_lr"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.2\n', "t.toml")
+    base, space = expand(spec)[0], spec.search_space("tfidf_lr")
+    run_jobs([_job(tmp_path, base, space, Budget(trials=2))])
+    with pytest.raises(InputError, match="another search space"):
+        run_jobs([_job(tmp_path, base, {**space, "C": {"kind": "log", "low": 0.1, "high": 1.0}}, Budget(trials=3))])
+    run_jobs([_job(tmp_path, base, space, Budget(trials=3))])  # the same space: resumed, one more trial
+    assert sum(r["counted"] for r in trial_rows(_job(tmp_path, base, space, Budget(trials=3)))) == 3
+

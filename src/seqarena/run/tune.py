@@ -288,6 +288,10 @@ def prepare(job: Job) -> dict:
         storage.set_trial_user_attr(t._trial_id, "lost", "in flight when a run stopped")
         storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
     first = not study.get_trials(deepcopy=False)
+    stored = study.user_attrs.get("space")
+    if not first and stored is not None and stored != json.loads(json.dumps(job.space)):
+        raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
+                         "space; its trials would not be comparable: give another --out, or the same [search] tables")
     point = preset_point(job.base, job.space)
     if first:
         study.set_user_attr("space", job.space)
