@@ -419,3 +419,18 @@ def test_a_study_is_not_resumed_over_another_space(tiny_text, tmp_path):
     run_jobs([_job(tmp_path, base, space, Budget(trials=3))])  # the same space: resumed, one more trial
     assert sum(r["counted"] for r in trial_rows(_job(tmp_path, base, space, Budget(trials=3)))) == 3
 
+
+
+def test_warmup_ramps_the_lr_and_leaves_old_hashes_alone():
+    from seqarena.config import TrainConfig, config_hash
+    from seqarena.train.loop import lr_at
+
+    cfg = TrainConfig(lr=1.0, warmup_steps=4, lr_schedule="linear")
+    assert [lr_at(cfg, s, 8) for s in range(6)] == pytest.approx([0.25, 0.4375, 0.5625, 0.625, 0.5, 0.375])
+    assert lr_at(TrainConfig(lr=2.0), 0, 8) == 2.0
+    # a config written before warmup_steps existed hashes as it did (the field left out at 0)
+    assert config_hash(TrainConfig()) == config_hash({"__type__": "TrainConfig", **{
+        k: v for k, v in TrainConfig().__dict__.items() if k != "warmup_steps"}})
+    assert config_hash(TrainConfig()) != config_hash(TrainConfig(warmup_steps=10))
+    with pytest.raises(FieldError):
+        TrainConfig(warmup_steps=-1)
