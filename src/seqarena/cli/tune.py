@@ -30,7 +30,7 @@ from seqarena.run.cells import classifier_names, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, preset_names
-from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, dev_splits, evp_rows, run_jobs, \
+from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, check_study, dev_splits, evp_rows, run_jobs, \
     storage_url, study_name, summarize, trial_rows
 from seqarena.runtime import available_cores, resolve_device
 
@@ -131,8 +131,11 @@ def tune(
             base = next(c for c in cells if c.dataset == ds and c.model.name == m)  # first seed and fold
             study_jobs.append(Job(study_name(ds, m), storage_url(out), base, spec.search_space(m), budget,
                                   OBJECTIVES[metric], seed, str(dev), ddir))
-    for j in study_jobs:  # a dataset without a dev split is refused before any progress bar or study
-        dev_splits(j.base, ddir)
+    for j in study_jobs:  # no dev split, or a study run over another space: refused before any work
+        if (out / "tune.sqlite").exists():
+            check_study(j)
+        else:
+            dev_splits(j.base, ddir)
     out.mkdir(parents=True, exist_ok=True)
     _search(study_jobs, budget, executor, jobs or 1, threads, address)
 

@@ -163,22 +163,28 @@ def apply(base: Cell, values: dict[str, Any]) -> Cell:
 def preset_point(base: Cell, space: dict[str, dict]) -> dict[str, Any] | None:
     """The base cell's own values of the space's keys (Optuna parameter names -> encoded values), or
     None when the space cannot express them (a value outside its range or choices)."""
-    hp = {**hparams_of(base.model.name), **base.model.kwargs()}
-    own: dict[str, Any] = {}
-    for key in _order(space):
-        if not active(space, key, own):
-            continue
-        name = field_of(key)
-        v = getattr(base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp[name]
+    own = own_values(base, space)
+    for key, v in own.items():
         d = space[key]
-        v = list(v) if isinstance(v, tuple) else v
         if d["kind"] == "choice":
             if v not in d["values"]:
                 return None
-        elif not (isinstance(v, (int, float)) and d["low"] <= v <= d["high"]):
+        elif not (isinstance(v, (int, float)) and not isinstance(v, bool) and d["low"] <= v <= d["high"]):
             return None
-        own[key] = v
     return {k: _encode(v) for k, v in own.items()}
+
+
+def own_values(base: Cell, space: dict[str, dict]) -> dict[str, Any]:
+    """The base cell's value of every key of the space that its own values switch on (whether or not
+    the space can produce that value): what the report shows as 'preset' beside the best trial."""
+    hp = {**hparams_of(base.model.name), **base.model.kwargs()}
+    own: dict[str, Any] = {}
+    for key in _order(space):
+        if active(space, key, own):
+            name = field_of(key)
+            v = getattr(base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp[name]
+            own[key] = list(v) if isinstance(v, tuple) else v
+    return own
 
 
 def dev_splits(cell: Cell, data_dir: str | None) -> tuple[Any, Splits]:
@@ -275,23 +281,34 @@ def open_study(job: Job, worker: int = 0):
                                sampler=sampler, pruner=pruner, load_if_exists=True)
 
 
+def check_study(job: Job) -> None:
+    """Refuse, before any work: a dataset without a dev split (not N failed trials), and resuming a
+    study that was run over another search space (its trials would not be comparable)."""
+    dev_splits(job.base, job.data_dir)
+    optuna = _optuna()
+    try:
+        study = optuna.load_study(study_name=job.study, storage=_storage(job.storage))
+    except KeyError:  # no such study yet
+        return
+    stored = study.user_attrs.get("space")
+    if stored is not None and study.get_trials(deepcopy=False) and stored != json.loads(json.dumps(job.space)):
+        raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
+                         "space; its trials would not be comparable: give another --out, or the same [search] tables")
+
+
 def prepare(job: Job) -> dict:
     """Create or reopen the study: trials left running by a stopped run are marked failed (lost in
     flight, not counted), and a new study gets the spec's own configuration as trial 0. Returns the
     study's notes ({'preset_trial': bool})."""
     from optuna.trial import TrialState
 
-    dev_splits(job.base, job.data_dir)  # no dev split: refused now, not as N failed trials
+    check_study(job)
     study = open_study(job)
     storage = study._storage
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         storage.set_trial_user_attr(t._trial_id, "lost", "in flight when a run stopped")
         storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
     first = not study.get_trials(deepcopy=False)
-    stored = study.user_attrs.get("space")
-    if not first and stored is not None and stored != json.loads(json.dumps(job.space)):
-        raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
-                         "space; its trials would not be comparable: give another --out, or the same [search] tables")
     point = preset_point(job.base, job.space)
     if first:
         study.set_user_attr("space", job.space)
@@ -473,12 +490,16 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
 
     best = best_point(job)
     preset = next((t for t in trials if t["preset"] and t["state"] == "complete"), None)
-    base_point = {k: _decode(job.space[k], v) for k, v in (preset_point(job.base, job.space) or {}).items()}
-    changes = []
-    if best is not None:
-        for key, v in best[0].items():
-            if base_point.get(key) != v:
-                changes.append(f"{key} {_short(base_point.get(key, '-'))} → {_short(v)}")
+    base_point = own_values(job.base, job.space)
+    hp = {**hparams_of(job.base.model.name), **job.base.model.kwargs()}
+
+    def own(key: str) -> Any:  # the preset's value of the field a key sets (Adadelta's lr is train.lr too)
+        name = field_of(key)
+        v = getattr(job.base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp.get(name)
+        return list(v) if isinstance(v, tuple) else v
+
+    changes = [f"{field_of(k)} {_short(own(k))} → {_short(v)}" for k, v in (best[0] if best else {}).items()
+               if own(k) != v]
     row: dict[str, Any] = {
         "dataset": job.base.dataset, "model": job.base.model.name,
         "complete": sum(t["state"] == "complete" for t in trials),
