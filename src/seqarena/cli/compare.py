@@ -131,26 +131,32 @@ def compare(
     if out is None:  # every run is kept, so `report` and `recommend` always have something to read
         out = default_run_dir()
         err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False, soft_wrap=True)
-    if not as_json:  # a one-line look at each text dataset before the work starts
+
+    def look() -> None:  # a one-line look at each text dataset before the work starts
         for ds in spec.datasets:
             data = dataset(spec.ref(ds), ddir)
             if data.vocab is not None:
                 err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
+
     execute([(spec, cells)], out, executor, jobs, threads, str(dev), ddir, address, metric, as_json, per_class,
-            lang=lang)
+            lang=lang, before_run=None if as_json else look)
 
 
 def execute(parts: list[tuple[Spec, list[Cell]]], out: Path, executor: str, jobs: int, threads: int | None,
             dev: str, ddir: str | None, address: str | None, metric: str, as_json: bool, per_class: bool,
-            annotate: Callable[[dict], dict] | None = None, lang: str = "en") -> list[dict]:
+            annotate: Callable[[dict], dict] | None = None, lang: str = "en",
+            before_run: Callable[[], None] | None = None) -> list[dict]:
     """Run the cells of one or more specs (each its own experiment in the store) into `out`: store,
     summary table with the paired tests, results.json, the report; returns the done rows. `annotate`
-    adds fields to each finished row before it is stored (`tune` marks its rows as tuned)."""
+    adds fields to each finished row before it is stored (`tune` marks its rows as tuned); `before_run` is
+    called once the store accepted the specs, before any cell runs."""
     spec = parts[0][0]
     cells = [c for _, cs in parts for c in cs]
     store = ResultsStore(out / "results.sqlite")
     owner = new_owner()  # this run's name on the cells it claims in the store
     todo = [c for sp, cs in parts for c in _prepare_store(store, sp, cs, ddir, owner)]
+    if before_run is not None:
+        before_run()
     skipped: set[int] = set()  # cells another run holds
     errors: dict[int, str] = {}  # cells that failed here: their one-line error
     rows = _run(todo, len(cells), spec, executor, jobs, threads, dev, ddir, address, store, owner,
