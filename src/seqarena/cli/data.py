@@ -29,7 +29,7 @@ from seqarena.data.sources import candidate_dirs, default_cache_dir, locate
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir
 
-data_app = typer.Typer(help="Datasets: list the known ones, download them, inspect one.", no_args_is_help=True,
+data_app = typer.Typer(help="Datasets: list the known ones, download them, inspect one. Example: `seqarena data inspect sst2`", no_args_is_help=True,
                        add_completion=False, rich_markup_mode=None)
 
 DATA_DIR_HELP = "Directory holding the data [default: $SEQARENA_DATA, else ../shared/data, else the download cache]."

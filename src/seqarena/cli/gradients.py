@@ -31,7 +31,9 @@ def gradients(
     out: Optional[Path] = typer.Option(None, "--out", help="Directory to write gradients.json into."),
 ) -> None:
     """||dLoss/d embedding_t|| against position t, at init and after brief training (seed 004's vanishing
-    gradient, measured), then loss and time of a tiny char RNN against its hidden size."""
+    gradient, measured), then loss and time of a tiny char RNN against its hidden size.
+
+    Example: `seqarena gradients --out runs/latest`"""
     names = parse_models(models, list(GRAD_MODELS))
     check_min("--seq-len", seq_len, 18, MAX_SEQ_LEN)  # room for the probe's two signals (see longrange_batch)
     check_min("--epochs", epochs, 1, MAX_EPOCHS)

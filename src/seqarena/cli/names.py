@@ -23,7 +23,8 @@ from seqarena.train.lm import LMTrainConfig, default_epochs
 from seqarena.train.sampling import check_sampling, mark_samples, sample_names, sample_stats
 
 names_app = typer.Typer(
-    help="Character-level language models that learn and invent names.",
+    help="Character-level language models that learn and invent names. "
+    "Example: `seqarena names train --corpus seed-cities --model rnn --hidden 128 --one-hot`",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

@@ -46,7 +46,9 @@ def probe(
     """Each probe isolates one row of the seed's table (n-grams, long context, order, counting) and has
     a difficulty knob; every model is trained on every probe at every difficulty with the same budget.
     Every probe's easiest difficulty runs first; Ctrl-C or SIGTERM stops the sweep and prints (and,
-    with --out, has already saved) the cells that finished."""
+    with --out, has already saved) the cells that finished.
+
+    Example: `seqarena probe --quick --out runs/latest`"""
     names = parse_models(models, list_models("classify"))
     probes = parse_list(tasks, "--tasks", list(PROBES))
     check_min("--epochs", epochs, 1, MAX_EPOCHS)

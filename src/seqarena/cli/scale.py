@@ -31,7 +31,9 @@ def scale(
     out: Optional[Path] = typer.Option(None, "--out", help="Directory to write scaling.json into."),
 ) -> None:
     """Training-step time, forward time (latency at batch 1, throughput at batch 256) and peak memory
-    against T and batch size, per model; the growth exponent is the log-log slope against T."""
+    against T and batch size, per model; the growth exponent is the log-log slope against T.
+
+    Example: `seqarena scale --lengths 16,64,256 --batch-sizes 1,64 --out runs/latest`"""
     names = parse_models(models, DEFAULT_MODELS)
     Ts = parse_ints(lengths, "--lengths", maximum=MAX_SEQ_LEN)
     Bs = parse_ints(batch_sizes, "--batch-sizes", maximum=MAX_BATCH)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from seqarena.report import plots
-from seqarena.report.i18n import language, tr
+from seqarena.report.i18n import language, num, tr
 from seqarena.report.load import RunData
 from seqarena.run.stats import per_class_summary
 from seqarena.report.recommend import Candidate, Constraints, accuracy_metric, recommend
@@ -37,6 +37,12 @@ def build_document(run: RunData, lang: str = "en") -> list[Section]:
     the last one, "Not measured in this run", with the command that adds it."""
     with language(lang):
         return _build(run)
+
+
+def answer(run: RunData, lang: str = "en") -> Section:
+    """The report's first section alone (no plots drawn): the model to use on each dataset and why."""
+    with language(lang):
+        return _answer(run)
 
 
 def _build(run: RunData) -> list[Section]:
@@ -146,7 +152,7 @@ def _per_class(run: RunData) -> Section:
         body = []
         for m in models:
             f1 = {c["label"]: c["f1"] for c in summary[(ds, m)]["per_class"]}
-            body.append([m] + [f"{f1[lab]:.3f}" if lab in f1 else "-" for lab in labels])
+            body.append([m] + [num(f1[lab], 3) if lab in f1 else "-" for lab in labels])
         support = {c["label"]: c["support"] for c in summary[(ds, models[0])]["per_class"]}
         body.append([tr("(support)")] + [fmt_int(support.get(lab, 0)) for lab in labels])
         b.append(Table([tr("model")] + [f"F1 {lab}" for lab in labels], body,
