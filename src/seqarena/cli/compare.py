@@ -23,14 +23,17 @@ from seqarena.data.files import file_source
 from seqarena.data.inspect import inspect_dataset, summary_line
 from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
-from seqarena.errors import InputError
+from seqarena.errors import FieldError, InputError
 from seqarena.fsutil import atomic_write, check_output_dir
 from seqarena.report import write_report
 from seqarena.run import Cell, ResultsStore, run_cells
 from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS, Event
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS, fold_digest
-from seqarena.run.spec import Spec, expand, load_preset, load_spec, preset_names, with_overrides
+from seqarena.models.hparams import check_hparams
+from seqarena.run.lm import parse_model_spec, spec_label
+from seqarena.run.spec import (Spec, expand, hparams_of, load_preset, load_spec, model_names, preset_names,
+                               spec_task, with_overrides)
 from seqarena.run.store import Heartbeat, new_owner
 from seqarena.runtime import available_cores, resolve_device
 
@@ -187,12 +190,11 @@ def _spec(config: Path | None, preset: str | None, models: str | None, datasets:
         raise InputError("--config and --preset: give one of them")
     if preset is not None and preset not in preset_names():
         parse_list(preset, "--preset", preset_names())
-    spec = load_spec(config) if config is not None else load_preset(preset or "seed")
-    names = None
-    if models is not None:
-        names = parse_list(models, "--models", classifier_names() + ["all"])
-        names = classifier_names() if "all" in names else names
     ds = parse_list(datasets, "--dataset", sorted(DATASETS)) if datasets is not None else None
+    if preset is None and config is None and ds and files is None and spec_task(tuple(ds), {}) == "lm":
+        preset = "names"  # name corpora without a spec: the language models' preset
+    spec = load_spec(config) if config is not None else load_preset(preset or "seed")
+    names, hparams = _models(models, spec, ds, files)
     if ds is not None:  # the spec's file datasets are replaced too
         spec = with_overrides(spec, files={k: v for k, v in spec.files.items() if k in ds})
     if files is not None:  # --train: the file dataset replaces the spec's datasets (beside any --dataset)
@@ -200,10 +202,42 @@ def _spec(config: Path | None, preset: str | None, models: str | None, datasets:
         spec = with_overrides(spec, files={**spec.files, files.name: files})
     spec = with_overrides(
         spec, datasets=tuple(ds) if ds else None, models=tuple(names) if names else None,
+        per_model={**spec.per_model, **hparams} if hparams else None,
         seeds=tuple(range(seeds)) if seeds is not None else None,
         train={"epochs": epochs} if epochs is not None else None,
         protocol={k: v for k, v in (("kind", protocol), ("folds", folds)) if v is not None} or None)
     return spec
+
+
+def _models(models: str | None, spec: Spec, ds: list[str] | None, files) -> tuple[list[str] | None, dict]:
+    """--models as names (validated for the task of the datasets compared) and the per-model
+    hyperparameters of NAME:key=value entries (e.g. gru:d_hidden=256)."""
+    task = spec_task(tuple(ds or spec.datasets) + ((files.name,) if files is not None else ()),
+                     {**spec.files, **({files.name: files} if files is not None else {})})
+    if task != spec.task:
+        raise InputError(f"--dataset: {', '.join(ds or [])} is a {'name corpus' if task == 'lm' else 'classification dataset'}, "
+                         f"but the spec {spec.source} is for {'language models' if spec.task == 'lm' else 'classifiers'}; "
+                         f"use --preset {'names' if task == 'lm' else 'seed'} or a spec of that task")
+    if models is None:
+        return None, {}
+    specs = [parse_model_spec(m) for m in models.split(",") if m.strip()]
+    choices = model_names(task)
+    names = parse_list(",".join(n for n, _ in specs), "--models", choices + ["all"])
+    if len(set(names)) < len(names):
+        raise InputError(f"--models: '{models}' names a model twice; a comparison has one configuration per model")
+    hparams = {}
+    for n, over in specs:
+        if over:
+            known = hparams_of(n, task)
+            unknown = sorted(set(over) - set(known))
+            if unknown:
+                raise InputError(f"--models: model '{n}': unknown setting(s) {unknown}; choose from {sorted(known)}")
+            try:
+                check_hparams(n, {**known, **over})
+            except FieldError as e:
+                raise InputError(f"--models: '{spec_label(n, over)}': {e}") from None
+            hparams[n] = over
+    return (choices if "all" in names else names), hparams
 
 
 def _fold_subset(value: str | None) -> tuple[int, ...] | None:

@@ -7,6 +7,7 @@ import math
 
 from rich.table import Table
 
+from seqarena.jsonutil import plain
 from seqarena.run.cells import Cell, is_sparse
 from seqarena.run.spec import Spec
 from seqarena.run.stats import aggregate, choose_best, per_class_summary
@@ -163,12 +164,4 @@ def fmt(mean: float | None, std: float | None, digits: int) -> str:
     return s + (f" ± {std:,.{digits}f}" if std is not None and not math.isnan(std) else "")
 
 
-def clean(o):
-    """JSON-safe: NaN (no value, e.g. a CI over one repeat) becomes null; tuples become lists."""
-    if isinstance(o, float) and math.isnan(o):
-        return None
-    if isinstance(o, dict):
-        return {str(k): clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [clean(v) for v in o]
-    return o
+clean = plain  # JSON-safe: NaN and infinity (no value, e.g. a CI over one repeat) become null
