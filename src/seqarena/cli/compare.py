@@ -17,7 +17,8 @@ import typer
 
 from seqarena.checks import MAX_EPOCHS, MAX_JOBS, MAX_SEEDS, MAX_THREADS
 from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar, warnings_as_lines
-from seqarena.cli.compare_output import METRICS, clean, render_per_class, render_tables, summary
+from seqarena.cli.compare_output import METRICS, clean, describe, render_per_class, render_tables, summary
+from seqarena.cli.lm_output import render_lm_table
 from seqarena.data import DATASETS
 from seqarena.data.files import file_source
 from seqarena.data.inspect import inspect_dataset, summary_line
@@ -87,6 +88,12 @@ def compare(
     Your own data: `seqarena compare --train reviews.csv --text-column body --label-column stars
     --models textcnn,gru,bilstm,nbsvm --seeds 3 --out runs/reviews` (without --test: 10-fold CV;
     with --test: that split, a dev set carved from train where the preset selects epochs on dev)."""
+    run_compare(**locals())
+
+
+def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds, fold_subset, executor, address, device, threads, jobs, out, data_dir, as_json, train_files, dev_files, test_files, fmt, text_column, label_column, tokenizer, min_freq, max_vocab, name, metric, per_class, names_source=None) -> None:
+    """`compare` with its flags as arguments; `names_source` (a data.names.NameSource) is the name
+    corpus `names compare --corpus FILE` compares."""
     for flag, value, most in (("--epochs", epochs, MAX_EPOCHS), ("--seeds", seeds, MAX_SEEDS),
                               ("--jobs", jobs, MAX_JOBS), ("--threads", threads, MAX_THREADS)):
         check_min(flag, value, 1, most)
@@ -116,7 +123,7 @@ def compare(
         if train_files:
             files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
                                 tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
-        spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds, files)
+        spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds, files or names_source)
         subset = _fold_subset(fold_subset)
         cells = expand(spec, ddir, subset)
 
@@ -147,7 +154,8 @@ def compare(
     store.close()
     order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
     rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
-    table, tests = summary(rows, METRICS[metric])
+    rank = "test_nll" if spec.task == "lm" else METRICS[metric]  # language models: lowest test nats/char
+    table, tests = summary(rows, rank)
     if rows or not (out / "results.json").is_file():  # never replace results by none
         save_results(out, rows, table, tests)
     if rows:
@@ -155,8 +163,11 @@ def compare(
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:
-        for t in render_tables(table, cells, spec, str(dev), METRICS[metric], out_console.width):
-            out_console.print(t)
+        if spec.task == "lm":
+            out_console.print(render_lm_table(table, rows, f"{describe(cells, spec, spec.datasets[0], str(dev))}"))
+        else:
+            for t in render_tables(table, cells, spec, str(dev), rank, out_console.width):
+                out_console.print(t)
         if per_class:
             for t in render_per_class(rows):
                 out_console.print(t)

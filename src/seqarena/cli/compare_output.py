@@ -10,7 +10,8 @@ from rich.table import Table
 from seqarena.jsonutil import plain
 from seqarena.run.cells import Cell, is_sparse
 from seqarena.run.spec import Spec
-from seqarena.run.stats import aggregate, choose_best, per_class_summary
+from seqarena.run.stats import LM_METRICS, LOWER_IS_BETTER, aggregate, choose_best, per_class_summary
+from seqarena.run.stats import METRICS as METRIC_COLUMNS
 
 # --metric value -> the row column it ranks by
 METRICS = {"accuracy": "test_acc", "macro_f1": "macro_f1"}
@@ -20,7 +21,7 @@ METRIC = "test_acc"
 def summary(rows: list[dict], metric: str = METRIC) -> tuple[list[dict], dict]:
     """(one row per dataset x model with mean/std/CI and the paired test against the dataset's best
     model by `metric`, the best_vs_rest result). The paired test pairs rows with the same fold and seed."""
-    table = aggregate(rows)
+    table = aggregate(rows, metrics=LM_METRICS if metric in LOWER_IS_BETTER else METRIC_COLUMNS)
     tests = choose_best(rows, metric)  # the tie rule: within the noise, the cheaper model is best
     for r in table:
         t = tests.get(r["dataset"], {})

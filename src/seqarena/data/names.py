@@ -4,9 +4,10 @@ character vocabulary with one boundary token that both starts and stops every na
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -278,36 +279,44 @@ def corpus_dataset(corpus: str, data_dir: Path | str | None = None) -> Dataset:
 
 @dataclass(frozen=True)
 class NameSource:
-    """A name corpus given as a file, as a comparison dataset: its identity in a results store is the
-    sha256 of its contents and the reading settings (`digest`), not its path."""
+    """A name corpus read other than as the registry reads it (a file, or a built-in corpus with other
+    split/folding/dedupe settings), as a comparison dataset. Its identity in a results store is
+    `digest`: the sha256 of its contents (a file's bytes, as data.files digests the user's files) and
+    the reading settings, not its path."""
 
     name: str
-    path: str
+    path: str  # a file, or a built-in corpus's name
     ascii_fold: bool = False
     dedupe: bool = False
-    split: str = "random"
+    split: str | None = None  # None: the corpus's default
     digest: str = ""
+    data_dir: str | None = None
 
     def load(self) -> Dataset:
-        return load_names(self.path, None, self.ascii_fold, self.dedupe, self.split).dataset(self.name)
+        return load_names(self.path, self.data_dir, self.ascii_fold, self.dedupe, self.split).dataset(self.name)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "path": self.path, "ascii_fold": self.ascii_fold, "dedupe": self.dedupe,
-                "split": self.split, "digest": self.digest}
+        return asdict(self)
 
 
-def name_source(path: Path | str, name: str | None = None, ascii_fold: bool = False, dedupe: bool = False,
-                split: str = "random") -> NameSource:
-    """A checked `NameSource` for a file of names (one a line), its digest computed now."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"--corpus: '{path}' is neither a file nor a built-in corpus; "
-                         f"choose a file or one of {list(NAME_CORPORA)}")
-    if split not in SPLITS:
-        raise InputError(f"--split: unknown '{split}'; choose from {list(SPLITS)}")
-    settings = f"ascii={ascii_fold};dedupe={dedupe};split={split};"
-    digest = hashlib.sha256((settings + file_digest(p)).encode()).hexdigest()[:16]
-    return NameSource(name or p.stem, str(p.resolve()), ascii_fold, dedupe, split, digest)
+def name_source(corpus: str, data_dir: Path | str | None = None, ascii_fold: bool = False, dedupe: bool = False,
+                split: str | None = None) -> NameSource:
+    """A checked `NameSource`, its digest computed now (the corpus is read once to check it)."""
+    c = load_names(corpus, data_dir, ascii_fold, dedupe, split)
+    if corpus in NAME_CORPORA:
+        name, content = corpus, hashlib.sha256("\n".join(c.names).encode()).hexdigest()
+    else:
+        p = Path(corpus)
+        name, content, corpus = re.sub(r"[^A-Za-z0-9_.+-]+", "-", p.stem).strip("-.") or "names", file_digest(p), \
+            str(p.resolve())
+    if name in NAME_CORPORA and corpus not in NAME_CORPORA:  # a file called names.txt is not the built-in
+        name += "-file"
+    settings = f"ascii={ascii_fold};dedupe={dedupe};split={c.split};"
+    digest = hashlib.sha256((settings + content).encode()).hexdigest()[:16]
+    suffix = "" if corpus not in NAME_CORPORA else f"-{c.split}" + ("-ascii" if ascii_fold else "") + \
+        ("-dedupe" if dedupe else "")
+    return NameSource(name + suffix, corpus, ascii_fold, dedupe, c.split, digest,
+                      str(data_dir) if data_dir is not None else None)
 
 
 def _split_random(names: list[str], seed: int) -> dict[str, list[str]]:
