@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from seqarena.report import plots
+from seqarena.report.lm_section import is_lm_run, lm_blocks
 from seqarena.report.load import RunData
 from seqarena.run.stats import per_class_summary
 from seqarena.report.recommend import Candidate, Constraints, accuracy_metric, recommend
@@ -39,6 +40,9 @@ def build_document(run: RunData) -> list[Section]:
         )
     )
     colors = plots.model_colors(models)  # one colour per model across every figure
+    if is_lm_run(run.rows):  # language models: their own section instead of the accuracy ones
+        return [_answer(run), _overview(run), Section("language-models", "Language models", lm_blocks(run.rows, colors)),
+                _recommendation(run)]
     return [
         _answer(run),
         _overview(run),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from seqarena.run.stats import aggregate, choose_best
+from seqarena.run.stats import LOWER_IS_BETTER, aggregate, choose_best, sign
 
 # (field, +1 when higher is better / -1 when lower is better, label with unit)
 OBJECTIVES = (
@@ -72,6 +72,7 @@ class Candidate:
     latency_ms: float | None
     params: int | None
     train_time_s: float | None
+    higher_is_better: bool = True  # False for the language models' nats/char (`accuracy` holds it)
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,16 @@ class Recommendation:
 
 
 def accuracy_metric(rows: list[dict]) -> str:
-    """test_acc when any row has it, else dev_acc (a run without a test split)."""
+    """test_acc when any row has it, else dev_acc (a run without a test split); for language models
+    test nats/char (lower is better)."""
+    if any(r.get("task") == "lm" for r in rows):
+        return "test_nll"
     return "test_acc" if any(r.get("test_acc") is not None for r in rows) else "dev_acc"
+
+
+def metric_label(metric: str) -> str:
+    return {"macro_f1": "macro-F1", "test_nll": "test nats/char", "dev_nll": "dev nats/char"}.get(
+        metric, metric.replace("_acc", " accuracy"))
 
 
 def candidates(rows: list[dict], metric: str) -> list[Candidate]:
@@ -112,6 +121,7 @@ def candidates(rows: list[dict], metric: str) -> list[Candidate]:
                 latency_ms=_finite(s["latency_ms"]),
                 params=s.get("params"),
                 train_time_s=_finite(s["train_time_s"]),
+                higher_is_better=metric not in LOWER_IS_BETTER,
             )
         )
     return out
@@ -120,13 +130,15 @@ def candidates(rows: list[dict], metric: str) -> list[Candidate]:
 def dominates(a: Candidate, b: Candidate) -> bool:
     """a is at least as good as b on every objective both have measured, and better on one."""
     better = False
-    for key, sign, _ in OBJECTIVES:
+    for key, s, _ in OBJECTIVES:
         x, y = getattr(a, key), getattr(b, key)
         if x is None or y is None:
             continue
-        if sign * x < sign * y:
+        if key == "accuracy" and not a.higher_is_better:
+            s = -1
+        if s * x < s * y:
             return False
-        better = better or sign * x > sign * y
+        better = better or s * x > s * y
     return better
 
 
@@ -163,7 +175,7 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
     result = choose_best([r for r in rows if r.get("model") in names], metric=metric)
     ds = next(iter(result), None)
     if ds is None:  # no row carries the metric
-        chosen = min(feasible, key=lambda c: (-c.accuracy, *_cost_key(c)))
+        chosen = min(feasible, key=lambda c: (-sign(metric) * c.accuracy, *_cost_key(c)))
         result_ds: dict = {"best": chosen.model, "top": chosen.model, "tied": [], "tests": {}}
     else:
         result_ds = result[ds]
@@ -188,18 +200,19 @@ def _explain(
     metric: str,
     one_example: float = 0.0,
 ) -> str:
-    acc = "macro-F1" if metric == "macro_f1" else metric.replace("_acc", " accuracy")
+    acc = metric_label(metric)
+    highest = "lowest" if metric in LOWER_IS_BETTER else "highest"
     verb = "meets" if len(feasible) == 1 else "meet"
     head = (f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
             f"{len(feasible)} of {len(cands)} measured models {verb} the constraints ({constraints.describe()}), ")
     if chosen.model == top.model:
-        s = [head + f"and {chosen.model} has the highest mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."]
+        s = [head + f"and {chosen.model} has the {highest} mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."]
     else:
-        gap = top.accuracy - chosen.accuracy
+        gap = sign(metric) * (top.accuracy - chosen.accuracy)
         t = tests.get(top.model)
         why = (f"under one test example ({one_example:.4f})" if gap < one_example else
                f"inside the noise (paired t-test p = {t['p_value']:.2f})" if t else "inside the noise")
-        s = [head + f"and {chosen.model} is as good as the highest mean {acc} within the noise: "
+        s = [head + f"and {chosen.model} is as good as the {highest} mean {acc} within the noise: "
              f"{_acc(chosen)} against {top.model}'s {_acc(top)}, a gap of {gap:.3f}, {why}; of the models "
              f"tied so, {chosen.model} is the cheapest, at {_cost(chosen)}{_ratio(chosen, top)}."]
     others = [m for m in tied if m != top.model]
