@@ -8,6 +8,7 @@ import math
 from rich.table import Table
 
 from seqarena.jsonutil import plain
+from seqarena.report.tables import fmt_mean
 from seqarena.run.cells import Cell, is_sparse
 from seqarena.run.spec import Spec
 from seqarena.run.stats import LM_METRICS, LOWER_IS_BETTER, aggregate, choose_best, per_class_summary
@@ -158,11 +159,7 @@ def vs_best(r: dict) -> str:
     return f"{r['vs_best_diff']:+.3f} {ptxt}" + (" *" if r["vs_best_significant"] else "")
 
 
-def fmt(mean: float | None, std: float | None, digits: int) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "-"
-    s = f"{mean:,.{digits}f}"
-    return s + (f" ± {std:,.{digits}f}" if std is not None and not math.isnan(std) else "")
+fmt = fmt_mean  # mean ± std, the report's formatting (no "± 0.000" for one run or equal runs)
 
 
 clean = plain  # JSON-safe: NaN and infinity (no value, e.g. a CI over one repeat) become null
