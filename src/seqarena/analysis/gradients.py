@@ -18,10 +18,11 @@ from torch import nn
 from seqarena import kernels
 from seqarena.config import TrainConfig
 from seqarena.data.batching import Split
-from seqarena.data.probes import VOCAB_SIZE, make_probe
-from seqarena.models import count_params, create_model
 from seqarena.data.names import CharVocab, NameCorpus
 from seqarena.data.names import load_names as load_corpus
+from seqarena.data.probes import VOCAB_SIZE, make_probe
+from seqarena.errors import InputError
+from seqarena.models import count_params, create_model
 from seqarena.train import fit
 from seqarena.train.task import LM
 
@@ -113,8 +114,6 @@ def summarize(rows: list[dict]) -> list[dict]:
 def load_names(data_dir: Path | None) -> NameCorpus:
     """Spanish city names (the `spanish-cities` corpus, upper case, seeded 90/10 train/dev), else seed
     004's fifteen built-in cities (no held-out names: dev is train)."""
-    from seqarena.errors import InputError
-
     try:
         c = load_corpus("spanish-cities", data_dir, split="none")
     except InputError:

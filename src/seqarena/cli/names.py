@@ -12,13 +12,14 @@ from rich.table import Table
 
 from seqarena.checks import MAX_BATCH, MAX_EPOCHS, MAX_NAME_LEN, MAX_SAMPLES, MAX_SEED, MAX_THREADS
 from seqarena.cli.common import check_min, check_number, err_console, out_console, progress_bar
+from seqarena.cli.compare import run_compare
 from seqarena.config import LM_RECIPE, TrainConfig
 from seqarena.data.names import NAME_CORPORA, SPLITS, NameCorpus, load_names, name_source
 from seqarena.errors import FieldError, InputError
 from seqarena.fsutil import check_output_file
+from seqarena.jsonutil import plain
 from seqarena.models import list_models, model_hparams
 from seqarena.models.hparams import check_hparams
-from seqarena.jsonutil import plain
 from seqarena.run.lm import default_epochs, load_lm, save_lm, train_lm
 from seqarena.runtime import resolve_device, set_threads
 from seqarena.train.sampling import check_sampling, mark_samples, sample_names, sample_stats
@@ -212,7 +213,6 @@ def compare(
     """`seqarena compare --preset names` on one corpus: every model through the results store (resume),
     seeds, paired tests, executors and the report. Example:
     `seqarena names compare --corpus spanish-cities --seeds 3 --out runs/names`."""
-    from seqarena.cli.compare import run_compare  # the one comparison; imported late: it loads the store and Ray glue
 
     ref = None
     if corpus in NAME_CORPORA and not (split or ascii_fold or dedupe) and data_dir is None:

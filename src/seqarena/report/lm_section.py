@@ -37,7 +37,7 @@ def lm_blocks(rows: list[dict], colors: dict) -> list:
         if f := plots.nll_by_position(rs, colors, ds):
             b += ["NLL of the test character at each position of a name: the first letter is a guess "
                   "among many; a model that forgets what it read rises again further into the name "
-                  "(positions with fewer than 20 test names are left out).", f]
+                  "(positions reached by fewer than 20 test names, and by under 10 % of them, are left out).", f]
         b.append(_samples_table(rs, ds))
     return b
 

@@ -397,8 +397,9 @@ def nll_by_position(rows: list[dict], colors: dict, dataset) -> Figure | None:
     for r in rows:
         pts = r.get("nll_by_position")
         pts = json.loads(pts) if isinstance(pts, str) else pts or []
-        for p in pts:
-            if p.get("n", 0) >= 20 and isinstance(p.get("nll"), (int, float)):  # too few names past there
+        first = max((p.get("n", 0) for p in pts), default=0)
+        for p in pts:  # positions few names reach are noise: at least 20 names, or 10 % of them
+            if p.get("n", 0) >= min(20, 0.1 * first) and isinstance(p.get("nll"), (int, float)):
                 curves.setdefault(r["model"], {}).setdefault(int(p["position"]), []).append(float(p["nll"]))
     if not curves:
         return None

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from seqarena.errors import InputError
+from seqarena.models import MODELS
 from seqarena.run.cells import Cell
 from seqarena.run.events import Claim, Emit, Event, collect, guarded_run
 from seqarena.run.ray_executor import run_ray
@@ -160,8 +161,6 @@ _FAMILY_COST = {"attention": 6, "hybrid": 5, "recurrent": 4, "convolutional": 2,
 
 
 def expected_cost(cell: Cell) -> float:
-    from seqarena.models import MODELS
-
     entry = MODELS.get(cell.model.name)
     return _FAMILY_COST.get(entry.family if entry else "", 1) * cell.train.epochs
 
