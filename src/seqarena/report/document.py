@@ -77,7 +77,8 @@ def _answer(run: RunData) -> Section:
         # the reason's first sentence without its constraint preamble ("N of M models meet ..., and")
         first = rec.reason.split("), and ", 1)[-1].split(". ")[0].rstrip(".").replace(" among them", "")
         b.append(f"**Use {c.model} on {ds}.** {first}.")
-    b.append("Limits of your own (latency, parameters, training time, an accuracy floor): "
+    floor = "" if is_lm_run(run.rows) else ", an accuracy floor"
+    b.append(f"Limits of your own (latency, parameters, training time{floor}): "
              "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.")
     return Section("answer", "The answer", b)
 
@@ -319,7 +320,7 @@ def _recommendation(run: RunData) -> Section:
     b: list[Block] = [
         (
             "With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
-            "--max-train-time-s S --min-accuracy A` chooses under yours."
+            f"--max-train-time-s S{'' if is_lm_run(run.rows) else ' --min-accuracy A'}` chooses under yours."
         )
     ]
     for ds in datasets(run.rows):
@@ -332,10 +333,11 @@ def _recommendation(run: RunData) -> Section:
 def front_table(
     cands: list[Candidate], front: set[str], caption: str, feasible: set[str] | None = None
 ) -> Table:
-    cols = ["model", "accuracy", "latency ms", "params", "train time s", "Pareto front"]
+    lm = any(not c.higher_is_better for c in cands)  # language models: test nats/char, lowest first
+    cols = ["model", "test nats/char" if lm else "accuracy", "latency ms", "params", "train time s", "Pareto front"]
     cols += ["meets constraints"] if feasible is not None else []
     body = []
-    for c in sorted(cands, key=lambda c: -(c.accuracy or 0.0)):
+    for c in sorted(cands, key=lambda c: (c.accuracy or 0.0) * (1 if lm else -1)):
         row = [
             c.model,
             fmt_mean(c.accuracy, c.accuracy_std, 3),
