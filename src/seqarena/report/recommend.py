@@ -229,7 +229,8 @@ def _explain(
     if rejected:
         s.append("Excluded: " + "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) + ".")
     s.append(
-        f"Pareto front (accuracy, latency, parameters, training time): {', '.join(c.model for c in front)}."
+        f"Pareto front ({'test nats/char' if metric in LOWER_IS_BETTER else 'accuracy'}, latency, parameters, "
+        f"training time): {', '.join(c.model for c in front)}."
     )
     return " ".join(s)
 
