@@ -130,9 +130,9 @@ def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds
     if (folds is not None or subset is not None) and all(c.fold is None for c in cells):
         raise InputError("--folds/--fold-subset: no dataset here is evaluated by cross-validation "
                          f"({', '.join(spec.datasets)}: evaluated on the given test split); add --protocol cv")
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     if jobs is None:  # on CPU one worker per core; a GPU is shared better by one process; Ray decides itself
-        jobs = 0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
+        jobs = 0 if executor == "ray" else 1 if torch_dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
 
     if out is None:  # every run is kept, so `report` and `recommend` always have something to read
         out = default_run_dir()
@@ -147,7 +147,7 @@ def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds
                 err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
     skipped: set[int] = set()  # cells another run holds
     errors: dict[int, str] = {}  # cells that failed here: their one-line error
-    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store, owner,
+    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(torch_dev), ddir, address, store, owner,
                 skipped, errors)
     ids = {c.cell_id for c in cells}
     rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
@@ -164,9 +164,9 @@ def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds
         print(json.dumps(clean(table), indent=1, default=str))
     else:
         if spec.task == "lm":
-            out_console.print(render_lm_table(table, rows, f"{describe(cells, spec, spec.datasets[0], str(dev))}"))
+            out_console.print(render_lm_table(table, rows, f"{describe(cells, spec, spec.datasets[0], str(torch_dev))}"))
         else:
-            for t in render_tables(table, cells, spec, str(dev), rank, out_console.width):
+            for t in render_tables(table, cells, spec, str(torch_dev), rank, out_console.width):
                 out_console.print(t)
         if per_class:
             for t in render_per_class(rows):

@@ -132,14 +132,14 @@ def train(
     check_min("--n", n_samples, 1, MAX_SAMPLES)
     _check_run_flags(seed, threads, epochs, batch_size, lr, patience, max_time)
     check_output_file(checkpoint, "--checkpoint")
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     set_threads(threads)
     c = _corpus(corpus, data_dir, split, ascii_fold, dedupe, seed)
     cfg = _train_config(c, epochs, batch_size, lr, patience, max_time)
     with progress_bar(transient=True) as bar:
         task = bar.add_task(f"{model} on {c.name}", total=cfg.epochs)
         row, m = train_lm(
-            c, model, overrides, cfg, dev, seed, n_samples, on_epoch=lambda r: bar.advance(task)
+            c, model, overrides, cfg, torch_dev, seed, n_samples, on_epoch=lambda r: bar.advance(task)
         )
     save_lm(checkpoint, m, c, row)
     err_console.print(

@@ -122,23 +122,23 @@ def run_cell(
 ) -> dict:
     """Train and evaluate one cell; return its result row (ids, metrics, timings, environment)."""
     t0 = time.perf_counter()
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     with warnings.catch_warnings():  # the driver showed the readers' warnings when it loaded the data
         warnings.simplefilter("ignore")
         data = _dataset(cell.data_ref, data_dir)
     if cell.task == "lm":
-        row = {**cell.ids(), **lm_cell_fields(cell, data, dev, on_epoch, measure_speed),
+        row = {**cell.ids(), **lm_cell_fields(cell, data, torch_dev, on_epoch, measure_speed),
                "data_time_s": time.perf_counter() - t0}
         row["wall_time_s"] = time.perf_counter() - t0
-        row.update(environment(dev))
+        row.update(environment(torch_dev))
         return row
     splits = resolve_splits(data, cell.protocol, cell.fold, cell.seed)
     data_time = time.perf_counter() - t0
     if is_sparse(cell.model.name):
         row, pred = _run_sparse(cell, splits, measure_speed)
-        dev = torch.device("cpu")
+        torch_dev = torch.device("cpu")
     else:
-        row, pred = _run_torch(cell, data, splits, dev, on_epoch, measure_speed)
+        row, pred = _run_torch(cell, data, splits, torch_dev, on_epoch, measure_speed)
     scores = per_class(pred, splits.test.labels, data.label_names)
     row.update(labels=json.dumps(data.label_names), per_class=json.dumps(scores["per_class"]),
                confusion=json.dumps(scores["confusion"]), vocab_size=data.vocab_size)
@@ -147,15 +147,15 @@ def run_cell(
     if cell.fold is not None:
         row["fold_digest"] = fold_digest(fold_assignment(cell.data_ref, data_dir, cell.protocol.folds,
                                                          cell.protocol.split_seed))
-    row.update(environment(dev))
+    row.update(environment(torch_dev))
     return row
 
 
-def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
+def _run_torch(cell: Cell, data: Dataset, splits: Splits, torch_dev: torch.device,
                on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> tuple[dict, torch.Tensor]:
     """The row's torch fields and the selected weights' test predictions."""
     model = build_model(cell, data)
-    res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=dev, seed=cell.seed,
+    res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=torch_dev, seed=cell.seed,
               on_epoch=on_epoch)
     # fit evaluated the test split after every epoch and restored the selected epoch's weights: its
     # history row already holds the test scores of the weights the model now has
@@ -171,7 +171,7 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
         "train_config": json.dumps(asdict(cell.train)),
         "history": json.dumps(res.history),
     }
-    test_split = splits.test.to(dev)
+    test_split = splits.test.to(torch_dev)
     with torch.no_grad():
         pred = predict_logits(model, test_split, cell.train.eval_batch_size).argmax(-1).cpu()
     if measure_speed:
