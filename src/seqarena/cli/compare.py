@@ -83,7 +83,9 @@ def compare(
 
     With no arguments: seed 000's experiment (`--preset seed`: synthetic signal-bigram task, Adam 1e-3,
     batch 64, 10 epochs) for gru, bilstm, textcnn, cnn_rnn, transformer and bow. `--preset kim` runs
-    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model.
+    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model. `--preset names` compares the
+    character-level language models on a name corpus by test nats/char: `seqarena compare --preset names
+    --seeds 3 --out runs/names` (or `--dataset hispanic-cities`; `names compare --corpus FILE` for a file).
 
     Your own data: `seqarena compare --train reviews.csv --text-column body --label-column stars
     --models textcnn,gru,bilstm,nbsvm --seeds 3 --out runs/reviews` (without --test: 10-fold CV;
