@@ -88,12 +88,16 @@ def test_markdown_twin(full_report):
     assert "| textcnn |" in md
 
 
-def test_sections_without_data_say_so(results_only_run):
+def test_sections_without_data_collapse_into_one_line(results_only_run):
     html = write_report(results_only_run)[0].read_text()
     s = sections(html)
-    assert tuple(s) == SECTIONS
-    for sid in ("scaling", "gradient-flow", "theory", "probes"):
-        assert "No " in s[sid] and "in this run directory" in s[sid] and "<img" not in s[sid]
+    absent = ("scaling", "gradient-flow", "theory", "probes")
+    assert tuple(s) == tuple(x for x in SECTIONS if x not in absent) + ("not-measured",)
+    line = s["not-measured"]
+    assert line.count("<p>") == 1  # one line, naming each missing section and the command that fills it
+    for title, command in (("Scaling", "seqarena scale"), ("Gradient flow", "seqarena gradients"),
+                           ("Theory", "seqarena theory"), ("Probes", "seqarena probe")):
+        assert title in line and command in line
     assert "<img" in s["learning-curves"]
 
 
@@ -136,7 +140,10 @@ def test_bad_run_directory_is_an_input_error(tmp_path):
 def test_analyses_without_results(tmp_path):
     shutil.copy(FIXTURES / "theory.json", tmp_path / "theory.json")
     s = sections(write_report(tmp_path)[0].read_text())
-    assert "No measured results" in s["results"] and "No measured results" in s["recommendation"]
+    assert "results" not in s and "recommendation" not in s
+    assert "Results, Per-class results, Learning curves, Accuracy against cost, Recommendation " \
+        "(<code>seqarena compare --out DIR</code>)" in s["not-measured"]
+    assert "Nothing measured to recommend from yet" in s["answer"]
     assert "flops per token" in s["theory"]
 
 

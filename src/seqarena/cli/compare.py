@@ -27,6 +27,7 @@ from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import FieldError, InputError
 from seqarena.fsutil import atomic_write, check_output_dir
 from seqarena.report import write_report
+from seqarena.report.i18n import LANGS, check_lang
 from seqarena.run import Cell, ResultsStore, run_cells
 from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS, Event
@@ -78,6 +79,7 @@ def compare(
     name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
     metric: str = typer.Option("accuracy", "--metric", help="Ranking metric: accuracy or macro_f1 (for imbalanced classes)."),
     per_class: bool = typer.Option(False, "--per-class", help="Also print per-class precision, recall, F1 for each model."),
+    lang: str = typer.Option("en", "--lang", help=f"Language of the report written into --out: {', '.join(LANGS)}."),
 ) -> None:
     """Train each model on the same data with the same protocol and print one comparison table.
 
@@ -93,7 +95,10 @@ def compare(
     run_compare(**locals())
 
 
-def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds, fold_subset, executor, address, device, threads, jobs, out, data_dir, as_json, train_files, dev_files, test_files, fmt, text_column, label_column, tokenizer, min_freq, max_vocab, name, metric, per_class, names_source=None) -> None:
+def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds, fold_subset, executor, address,
+                device, threads, jobs, out, data_dir, as_json, train_files, dev_files, test_files, fmt, text_column,
+                label_column, tokenizer, min_freq, max_vocab, name, metric, per_class, lang="en",
+                names_source=None) -> None:
     """`compare` with its flags as arguments; `names_source` (a data.names.NameSource) is the name
     corpus `names compare --corpus FILE` compares."""
     for flag, value, most in (("--epochs", epochs, MAX_EPOCHS), ("--seeds", seeds, MAX_SEEDS),
@@ -108,6 +113,7 @@ def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds
         parse_list(protocol, "--protocol", list(PROTOCOLS))
     if metric not in METRICS:
         parse_list(metric, "--metric", list(METRICS))
+    check_lang(lang)
     readers = {"--dev": dev_files, "--test": test_files, "--format": fmt, "--text-column": text_column,
                "--label-column": label_column, "--tokenizer": tokenizer, "--min-freq": min_freq,
                "--max-vocab": max_vocab, "--name": name}
@@ -161,7 +167,7 @@ def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds
     if rows or not (out / "results.json").is_file():  # never replace results by none
         save_results(out, rows, table, tests)
     if rows:
-        err_console.print(f"report written to {write_report(out)[0]}", highlight=False, soft_wrap=True)
+        err_console.print(f"report written to {write_report(out, lang=lang)[0]}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:

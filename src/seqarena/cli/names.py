@@ -18,6 +18,7 @@ from seqarena.data.names import NAME_CORPORA, SPLITS, NameCorpus, load_names, na
 from seqarena.errors import FieldError, InputError
 from seqarena.fsutil import check_output_file
 from seqarena.jsonutil import plain
+from seqarena.report.i18n import LANGS
 from seqarena.models import list_models, model_hparams
 from seqarena.models.hparams import check_hparams
 from seqarena.run.lm import default_epochs, load_lm, save_lm, train_lm
@@ -209,6 +210,7 @@ def compare(
     jobs: int | None = typer.Option(None, "--jobs", help="Cells trained in parallel [default: one per core]."),
     out: Path | None = typer.Option(None, "--out", help="Run directory (results.sqlite, resumable; report.html)."),
     as_json: bool = JsonOpt,
+    lang: str = typer.Option("en", "--lang", help=f"Language of the report written into --out: {', '.join(LANGS)}."),
 ) -> None:
     """`seqarena compare --preset names` on one corpus: every model through the results store (resume),
     seeds, paired tests, executors and the report. Example:
@@ -225,7 +227,7 @@ def compare(
                 device=device, threads=threads, jobs=jobs, out=out, data_dir=data_dir, as_json=as_json,
                 train_files=None, dev_files=None, test_files=None, fmt=None, text_column=None,
                 label_column=None, tokenizer=None, min_freq=None, max_vocab=None, name=None,
-                metric="accuracy", per_class=False, names_source=ref)
+                metric="accuracy", per_class=False, lang=lang, names_source=ref)
 
 
 # each `names train` convenience flag and the hyperparameter(s) it sets (n_heads: the rule it meets with d_model)

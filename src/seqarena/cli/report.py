@@ -16,6 +16,7 @@ from seqarena.cli.common import err_console, out_console
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir, check_output_file
 from seqarena.report import Constraints, load_run, recommend, write_report
+from seqarena.report.i18n import LANGS, check_lang, language, tr
 from seqarena.report.recommend import metric_label
 from seqarena.report.tables import datasets, fmt_int, fmt_mean
 from seqarena.run.stats import sign
@@ -32,9 +33,13 @@ def report(
         help="HTML file to write [default: RUN_DIR/report.html]; the Markdown twin goes beside "
         "it with the suffix .md, its images in <name>_files/.",
     ),
+    lang: str = typer.Option("en", "--lang", help=f"Language of the report: {', '.join(LANGS)} (es: Spanish)."),
 ) -> None:
     """Write a self-contained HTML report of a run directory (plots embedded, opens offline) and its
-    Markdown twin; print the HTML file's path."""
+    Markdown twin; print the HTML file's path.
+
+    Example: `seqarena report runs/latest --lang es`"""
+    check_lang(lang)
     if out is not None and (out.suffix.lower() not in (".html", ".htm") or out.is_dir()):
         raise InputError(f"--out: '{out}' must be a file name ending in .html (the Markdown twin takes .md)")
     if out is not None or run_dir.is_dir():  # what write_report writes, checked before it reads anything
@@ -43,7 +48,7 @@ def report(
         check_output_file(html, flag)
         check_output_file(html.with_suffix(".md"), f"{flag} (the Markdown twin)")
         check_output_dir(html.parent / f"{html.stem}_files", f"{flag} (the Markdown twin's images)")
-    html_path, md_path = write_report(run_dir, out)
+    html_path, md_path = write_report(run_dir, out, lang)
     print(html_path)
     err_console.print(f"Markdown twin: {md_path}", markup=False, highlight=False, soft_wrap=True)
 
@@ -69,6 +74,7 @@ def recommend_command(
     metric: str = typer.Option(
         "accuracy", "--metric", help="Ranking metric: accuracy or macro_f1 (imbalanced classes); --min-accuracy applies to it."
     ),
+    lang: str = typer.Option("en", "--lang", help=f"Language of the table and the paragraph: {', '.join(LANGS)}."),
 ) -> None:
     """Choose a model among measured results under constraints: the most accurate one that meets them.
     Shows every measured model, the Pareto front (accuracy, latency, parameters, training time) and why.
@@ -77,6 +83,7 @@ def recommend_command(
     Example: `seqarena recommend runs/reviews --max-latency-ms 5 --metric macro_f1`"""
     if metric not in RANK_METRICS:
         raise InputError(f"--metric: unknown '{metric}'; choose from {list(RANK_METRICS)}")
+    check_lang(lang)
     for flag, v in (
         ("--max-latency-ms", max_latency_ms),
         ("--max-params", max_params),
@@ -102,13 +109,14 @@ def recommend_command(
     col = RANK_METRICS[metric]
     if col == "macro_f1" and not any(r.get(col) is not None for r in rows):
         raise InputError(f"--metric macro_f1: the rows of '{ds}' in {run_dir} have no macro-F1")
-    rec = recommend(rows, Constraints(max_latency_ms, max_params, max_train_time_s, min_accuracy),
-                    None if metric == "accuracy" else col)
-    if as_json:
-        print(json.dumps({"dataset": ds, **rec.to_dict()}, indent=1, ensure_ascii=False))
-    else:
-        out_console.print(_table(rec, ds))
-        out_console.print(rec.reason, markup=False, highlight=False)
+    with language(lang):
+        rec = recommend(rows, Constraints(max_latency_ms, max_params, max_train_time_s, min_accuracy),
+                        None if metric == "accuracy" else col)
+        if as_json:
+            print(json.dumps({"dataset": ds, **rec.to_dict()}, indent=1, ensure_ascii=False))
+        else:
+            out_console.print(_table(rec, ds))
+            out_console.print(rec.reason, markup=False, highlight=False)
     if rec.chosen is None:
         if not as_json:
             print("seqarena: no measured model meets the constraints", file=sys.stderr)
@@ -117,14 +125,15 @@ def recommend_command(
 
 def _table(rec, ds) -> Table:
     front = {c.model for c in rec.front}
-    t = Table(title=f"Measured models on {ds} ({rec.metric}; ★ = Pareto front, → = recommended)")
-    score = metric_label(rec.metric) if rec.metric in ("macro_f1", "test_nll") else "accuracy"
+    t = Table(title=tr("Measured models on {dataset} ({metric}; ★ = Pareto front, → = recommended)",
+                       dataset=ds, metric=rec.metric))
+    score = metric_label(rec.metric) if rec.metric in ("macro_f1", "test_nll") else tr("accuracy")
     for label in ("model", score, "latency ms", "params", "train time s", "constraints"):
-        t.add_column(label, justify="left" if label in ("model", "constraints") else "right")
+        t.add_column(tr(label), justify="left" if label in ("model", "constraints") else "right")
     for c in sorted(rec.candidates, key=lambda c: -sign(rec.metric) * (c.accuracy or 0.0)):
         mark = ("→ " if rec.chosen is not None and c.model == rec.chosen.model else "  ") + c.model
         mark += " ★" if c.model in front else ""
-        why = ", ".join(rec.rejected.get(c.model, [])) or "met"
+        why = ", ".join(rec.rejected.get(c.model, [])) or tr("met")
         t.add_row(
             mark,
             fmt_mean(c.accuracy, c.accuracy_std, 3),

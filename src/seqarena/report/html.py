@@ -10,6 +10,7 @@ import re
 import struct
 
 from seqarena.report.document import Section
+from seqarena.report.i18n import tr
 from seqarena.report.plots import Figure
 from seqarena.report.tables import Table, numeric_columns
 
@@ -49,14 +50,15 @@ summary{cursor:pointer;font-weight:600}
 """
 
 
-def render_html(sections: list[Section], title: str) -> str:
+def render_html(sections: list[Section], title: str, lang: str = "en") -> str:
     toc = "".join(f'<li><a href="#{s.id}">{html.escape(s.title)}</a></li>' for s in sections)
     body = "".join(_section(s) for s in sections)
+    nav = html.escape(tr("sections"))
     return (
-        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
-        f'<h1>{html.escape(title)}</h1>\n<nav aria-label="sections"><ul>{toc}</ul></nav>\n{body}</main>\n'
+        f'<h1>{html.escape(title)}</h1>\n<nav aria-label="{nav}"><ul>{toc}</ul></nav>\n{body}</main>\n'
         "</body>\n</html>\n"
     )
 
@@ -97,8 +99,9 @@ def _table(t: Table) -> str:
     )
     notes = "".join(f'<p class="note">{inline(n)}</p>\n' for n in t.notes)
     if len(t.rows) > LONG_TABLE:
+        rows_note = tr("{n} rows", n=len(t.rows))
         return (
-            f"<details><summary>{html.escape(t.caption or 'Table')} ({len(t.rows)} rows)</summary>\n"
+            f"<details><summary>{html.escape(t.caption or tr('Table'))} ({rows_note})</summary>\n"
             f"{table}</details>\n{notes}"
         )
     cap = f'<p class="caption">{html.escape(t.caption)}</p>\n' if t.caption else ""

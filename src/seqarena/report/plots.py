@@ -5,9 +5,11 @@ never cover data; one panel per figure so each stays readable on a phone."""
 from __future__ import annotations
 
 import io
+import textwrap
 import statistics
 from dataclasses import dataclass
 
+from seqarena.report.i18n import current, integer, localise, num, sig, tr
 from seqarena.report.load import history
 from seqarena.report.recommend import Candidate, dominates
 
@@ -24,6 +26,10 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+
+
+DPI = 110  # pixels per inch of the PNGs: a text of s points is s * DPI / 72 pixels tall at full size
+SMALLEST_FONT_PT = min(v for k, v in _RC.items() if k.endswith("size"))  # tick and legend labels
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ def model_colors(models: list[str]) -> dict[str, tuple]:
 def _figure(size: tuple[float, float] = (5.4, 3.8)):
     from matplotlib.figure import Figure as MplFigure
 
-    fig = MplFigure(figsize=size, dpi=110, layout="constrained")
+    fig = MplFigure(figsize=size, dpi=DPI, layout="constrained")
     return fig, fig.subplots()
 
 
@@ -61,10 +67,55 @@ def _render(draw, *args) -> bytes:
     with matplotlib.rc_context(_RC):
         fig, ax = _figure()
         draw(ax, *args)
+        # long titles and labels (and Spanish ones) wrap, so that the figure keeps its width and its
+        # text its size on a phone (a tight bounding box grows with the longest line)
+        for text, width in ((ax.title, 46), (ax.xaxis.label, 52), (ax.yaxis.label, 40)):
+            text.set_text(textwrap.fill(text.get_text(), width))
+        if current() != "en":  # decimal comma and the language's grouping on both axes
+            for a in (ax.xaxis, ax.yaxis):
+                a.set_major_formatter(_Localised(a.get_major_formatter()))
         if ax.get_legend_handles_labels()[0]:
             n = len(ax.get_legend_handles_labels()[0])
             ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(3, n), frameon=False)
         return _png(fig)
+
+
+def _Localised(inner):
+    """A matplotlib tick formatter that formats as `inner` does, then writes the number in the report's
+    language (made lazily: matplotlib is imported only when a plot is drawn)."""
+    from matplotlib.ticker import Formatter
+
+    class Localised(Formatter):
+        def set_axis(self, axis):
+            super().set_axis(axis)
+            inner.set_axis(axis)
+
+        def set_locs(self, locs):
+            inner.set_locs(locs)
+
+        def __call__(self, x, pos=None):
+            return _swap(inner(x, pos))
+
+        def format_ticks(self, values):
+            return [_swap(t) for t in inner.format_ticks(values)]
+
+        def get_offset(self):
+            return _swap(inner.get_offset())
+
+    return Localised()
+
+
+def _swap(text: str) -> str:
+    """'1,234.5' -> '1.234,5' (the report's language's separators; English is left alone)."""
+    return localise(text) if text and any(ch.isdigit() for ch in text) and _plain_number(text) else text
+
+
+def _plain_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+        return True
+    except ValueError:
+        return False
 
 
 def _log_if_wide(ax, values: list[float], axis: str) -> None:
@@ -94,10 +145,10 @@ def tick_label(v: float) -> str:
     if v == 0:
         return "0"
     if abs(v) >= 1000:
-        return f"{v:,.0f}"
+        return num(v, 0)
     if abs(v) >= 1e-3:
-        return f"{v:.3g}"
-    return f"{v:.2g}"
+        return sig(v, 3)
+    return sig(v, 2)
 
 
 def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Figure | None:
@@ -126,12 +177,13 @@ def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Fig
                     alpha=0.15,
                     lw=0,
                 )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(f"{key.replace('_acc', '')} accuracy (fraction)")
-        ax.set_title(f"Learning curves on {dataset}")
+        ax.set_xlabel(tr("epoch"))
+        ax.set_ylabel(tr("{split} accuracy (fraction)", split=tr(key.replace("_acc", ""))))
+        ax.set_title(tr("Learning curves on {dataset}", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 
-    return Figure(f"learning-{dataset}", _render(draw), f"{key} against epoch for each model on {dataset}")
+    return Figure(f"learning-{dataset}", _render(draw),
+                  tr("{metric} against epoch for each model on {dataset}", metric=key, dataset=dataset))
 
 
 def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Figure | None:
@@ -140,11 +192,11 @@ def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Fi
     pts = [c for c in cands if c.accuracy is not None and getattr(c, x_key) is not None]
     if not pts:
         return None
-    x_label = {
+    x_label = tr({
         "train_time_s": "training time (s, optimisation only)",
         "params": "parameters (count)",
         "latency_ms": "latency, batch 1 (ms)",
-    }[x_key]
+    }[x_key])
     # 2-D dominance: the cost goes into a minimised slot of a bare candidate, the others stay unmeasured
     two_d = [
         Candidate(c.model, None, None, c.accuracy, None, c.n, getattr(c, x_key), None, None) for c in pts
@@ -172,23 +224,24 @@ def accuracy_vs(cands: list[Candidate], x_key: str, colors: dict, dataset) -> Fi
         fx = sorted((getattr(c, x_key), c.accuracy) for c in pts if c.model in front)
         ax.step([p[0] for p in fx], [p[1] for p in fx], where="post", color="0.35", ls="--", lw=1.2, zorder=2)
         # the legend explains the encoding; the models are named beside their points
-        ax.plot([], [], "o", color="0.3", ms=7, label="on the Pareto front")
-        ax.plot([], [], "s", mfc="white", mec="0.3", ms=6, label="dominated")
-        ax.plot([], [], ls="--", color="0.35", label="Pareto front")
+        ax.plot([], [], "o", color="0.3", ms=7, label=tr("on the Pareto front"))
+        ax.plot([], [], "s", mfc="white", mec="0.3", ms=6, label=tr("dominated"))
+        ax.plot([], [], ls="--", color="0.35", label=tr("Pareto front"))
         _log_if_wide(ax, [getattr(c, x_key) for c in pts], "x")
         if x_key == "params":  # 320000 -> 320k
             from matplotlib.ticker import EngFormatter
 
             ax.xaxis.set_major_formatter(EngFormatter(sep=""))
-        ax.set_xlabel(x_label + (", log scale" if ax.get_xscale() == "log" else ""))
-        ax.set_ylabel("accuracy (fraction)")
-        ax.set_title(f"Accuracy against {x_label.split(' (')[0]} on {dataset}")
+        ax.set_xlabel(x_label + (tr(", log scale") if ax.get_xscale() == "log" else ""))
+        ax.set_ylabel(tr("accuracy (fraction)"))
+        ax.set_title(tr("Accuracy against {what} on {dataset}", what=x_label.split(" (")[0], dataset=dataset))
         ax.margins(x=0.15, y=0.15)
 
     return Figure(
         f"acc-vs-{x_key}-{dataset}",
         _render(draw),
-        f"mean accuracy against {x_label} on {dataset}; filled markers and the dashed line: Pareto front",
+        tr("mean accuracy against {what} on {dataset}; filled markers and the dashed line: Pareto front",
+           what=x_label, dataset=dataset),
     )
 
 
@@ -219,7 +272,7 @@ def scaling(rows: list[dict], colors: dict) -> list[Figure]:
         if x_key == "seq_len" and len({r.get("batch_size") for r in rs}) > 1:
             sizes = [r.get("batch_size") for r in rs]
             bs = max(set(sizes), key=sizes.count)
-            rs, fixed = [r for r in rs if r.get("batch_size") == bs], f", batch size {bs}"
+            rs, fixed = [r for r in rs if r.get("batch_size") == bs], tr(", batch size {bs}", bs=bs)
         if not rs:
             continue
 
@@ -245,15 +298,15 @@ def scaling(rows: list[dict], colors: dict) -> list[Figure]:
             _plain_ticks(ax.xaxis)
             _log_if_wide(ax, [r[key] for r in rs], "y")
             ax.set_xlabel(
-                ("sequence length T (tokens)" if x_key == "seq_len" else "batch size (sequences)")
-                + ", log scale"
+                tr("sequence length T (tokens)" if x_key == "seq_len" else "batch size (sequences)")
+                + tr(", log scale")
             )
-            ax.set_ylabel(label + (", log scale" if ax.get_yscale() == "log" else ""))
-            ax.set_title(
-                f"{title} against {'sequence length' if x_key == 'seq_len' else 'batch size'}{fixed}"
-            )
+            ax.set_ylabel(tr(label) + (tr(", log scale") if ax.get_yscale() == "log" else ""))
+            ax.set_title(tr("{what} against {x}{fixed}", what=tr(title), fixed=fixed,
+                            x=tr("sequence length" if x_key == "seq_len" else "batch size")))
 
-        figs.append(Figure(f"scaling-{key}", _render(draw), f"{label} against {x_key}{fixed}, per model"))
+        figs.append(Figure(f"scaling-{key}", _render(draw),
+                           tr("{what} against {x}{fixed}, per model", what=tr(label), x=x_key, fixed=fixed)))
     return figs
 
 
@@ -275,16 +328,16 @@ def gradient_flow(rows: list[dict], colors: dict) -> list[Figure]:
                     [p[0] for p in pts], [p[1] for p in pts], color=colors.get(str(m)), lw=1.4, label=str(m)
                 )
             _log_if_wide(ax, [r["grad_norm"] for r in sr], "y")
-            ax.set_xlabel("input position t (tokens from the start)")
-            ax.set_ylabel("‖∂loss/∂embedding(t)‖" + (", log scale" if ax.get_yscale() == "log" else ""))
-            when = {"init": "at initialisation", "trained": "after training"}.get(stage, stage)
-            ax.set_title(f"Gradient flow {when}".strip())
+            ax.set_xlabel(tr("input position t (tokens from the start)"))
+            ax.set_ylabel("‖∂loss/∂embedding(t)‖" + (tr(", log scale") if ax.get_yscale() == "log" else ""))
+            when = {"init": tr("at initialisation"), "trained": tr("after training")}.get(stage, stage)
+            ax.set_title(f"{tr('Gradient flow')} {when}".strip())
 
         figs.append(
             Figure(
                 f"gradients-{stage or 'all'}",
                 _render(draw),
-                f"gradient norm against input position, {stage or 'all stages'}, per model",
+                tr("gradient norm against input position, {stage}, per model", stage=stage or tr("all stages")),
             )
         )
     return figs
@@ -317,12 +370,12 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
                     label=str(m),
                 )
             _log_if_wide(ax, [r["difficulty"] for r in pr], "x")
-            ax.set_xlabel("difficulty (probe's knob)" + (", log scale" if ax.get_xscale() == "log" else ""))
-            ax.set_ylabel("accuracy (fraction)")
-            ax.set_title(f"Probe: {probe}" if probe else "Probes")
+            ax.set_xlabel(tr("difficulty (probe's knob)") + (tr(", log scale") if ax.get_xscale() == "log" else ""))
+            ax.set_ylabel(tr("accuracy (fraction)"))
+            ax.set_title(tr("Probe: {probe}", probe=probe) if probe else tr("Probes"))
 
         figs.append(
-            Figure(f"probe-{probe or 'all'}", _render(draw), f"accuracy against difficulty on probe {probe}")
+            Figure(f"probe-{probe or 'all'}", _render(draw), tr("accuracy against difficulty on probe {probe}", probe=probe))
         )
     return figs
 
@@ -340,19 +393,20 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, da
         ax.grid(False)
         ax.set_xticks(range(k), short, rotation=45 if k > 4 else 0, ha="right" if k > 4 else "center")
         ax.set_yticks(range(k), short)
-        ax.set_xlabel("predicted class")
-        ax.set_ylabel("true class")
-        ax.set_title(f"{model} on {dataset}: confusion (test)")
+        ax.set_xlabel(tr("predicted class"))
+        ax.set_ylabel(tr("true class"))
+        ax.set_title(tr("{model} on {dataset}: confusion (test)", model=model, dataset=dataset))
         size = 11 if k <= 6 else 8 if k <= 12 else 0
         if size:
             for i in range(k):
                 for j in range(k):
-                    ax.text(j, i, f"{matrix[i][j]:,}", ha="center", va="center", fontsize=size,
+                    ax.text(j, i, integer(matrix[i][j]), ha="center", va="center", fontsize=size,
                             color="white" if share[i][j] > 0.6 else "black")
-        ax.figure.colorbar(im, ax=ax, label="share of the true class", shrink=0.8)
+        ax.figure.colorbar(im, ax=ax, label=tr("share of the true class"), shrink=0.8)
 
     return Figure(f"confusion-{dataset}-{model}", _render(draw),
-                  f"confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes")
+                  tr("confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes",
+                     model=model, dataset=dataset))
 
 
 def _mean_band(ax, xs: list, by_x: dict, color, label: str, marker: str = "o") -> None:
@@ -379,13 +433,13 @@ def lm_learning_curves(rows: list[dict], colors: dict, dataset) -> Figure | None
     def draw(ax):
         for m, by_epoch in curves.items():
             _mean_band(ax, sorted(by_epoch), by_epoch, colors.get(str(m)), m)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("dev nats per character")
-        ax.set_title(f"Learning curves on {dataset}")
+        ax.set_xlabel(tr("epoch"))
+        ax.set_ylabel(tr("dev nats per character"))
+        ax.set_title(tr("Learning curves on {dataset}", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 
     return Figure(f"lm-learning-{dataset}", _render(draw),
-                  f"dev nats per character against epoch for each language model on {dataset}")
+                  tr("dev nats per character against epoch for each language model on {dataset}", dataset=dataset))
 
 
 def nll_by_position(rows: list[dict], colors: dict, dataset) -> Figure | None:
@@ -407,10 +461,10 @@ def nll_by_position(rows: list[dict], colors: dict, dataset) -> Figure | None:
     def draw(ax):
         for m, by_pos in curves.items():
             _mean_band(ax, sorted(by_pos), by_pos, colors.get(str(m)), m, marker=".")
-        ax.set_xlabel("character position in the name (0 = first letter)")
-        ax.set_ylabel("test NLL of that character (nats)")
-        ax.set_title(f"Where each model loses its memory ({dataset})")
+        ax.set_xlabel(tr("character position in the name (0 = first letter)"))
+        ax.set_ylabel(tr("test NLL of that character (nats)"))
+        ax.set_title(tr("Where each model loses its memory ({dataset})", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 
     return Figure(f"lm-position-{dataset}", _render(draw),
-                  f"test NLL per character position for each language model on {dataset}")
+                  tr("test NLL per character position for each language model on {dataset}", dataset=dataset))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from seqarena.report.i18n import integer, num, plural, sig, tr
 from seqarena.run.stats import LOWER_IS_BETTER, aggregate, choose_best, sign
 
 # (field, +1 when higher is better / -1 when lower is better, label with unit)
@@ -32,22 +33,22 @@ class Constraints:
         limit."""
         out = []
         for limit, value, what, unit, over in (
-            (self.max_latency_ms, c.latency_ms, "latency", " ms", True),
-            (self.max_params, c.params, "params", "", True),
-            (self.max_train_time_s, c.train_time_s, "training time", " s", True),
-            (self.min_accuracy, c.accuracy, "accuracy", "", False),
+            (self.max_latency_ms, c.latency_ms, tr("latency"), " ms", True),
+            (self.max_params, c.params, tr("params"), "", True),
+            (self.max_train_time_s, c.train_time_s, tr("training time"), " s", True),
+            (self.min_accuracy, c.accuracy, tr("accuracy"), "", False),
         ):
             if limit is None:
                 continue
             if value is None:
-                out.append(f"{what} not measured")
+                out.append(tr("{what} not measured", what=what))
             elif (value > limit) if over else (value < limit):
                 out.append(f"{what} {_num(value)}{unit} {'>' if over else '<'} {_num(limit)}{unit}")
         return out
 
     def describe(self) -> str:
         parts = [
-            f"{label} {_num(v)}{unit}"
+            f"{tr(label)} {_num(v)}{unit}"
             for label, v, unit in (
                 ("latency <=", self.max_latency_ms, " ms"),
                 ("params <=", self.max_params, ""),
@@ -56,7 +57,7 @@ class Constraints:
             )
             if v is not None
         ]
-        return ", ".join(parts) if parts else "none"
+        return ", ".join(parts) if parts else tr("none")
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,14 @@ def accuracy_metric(rows: list[dict]) -> str:
     return "test_acc" if any(r.get("test_acc") is not None for r in rows) else "dev_acc"
 
 
-def metric_label(metric: str) -> str:
-    return {"macro_f1": "macro-F1", "test_nll": "test nats/char", "dev_nll": "dev nats/char"}.get(
-        metric, metric.replace("_acc", " accuracy"))
+def metric_label(metric: str, short: bool = False) -> str:
+    """The ranking metric in words: 'test accuracy' ('test acc' when short), 'macro-F1', 'test nats/char'."""
+    if metric == "macro_f1":
+        return tr("macro-F1")
+    if metric.endswith("_nll"):
+        return tr("{split} nats/char", split=tr(metric.removesuffix("_nll")))
+    split = metric.removesuffix("_acc")
+    return tr("{split} acc" if short else "{split} accuracy", split=tr(split))
 
 
 def candidates(rows: list[dict], metric: str) -> list[Candidate]:
@@ -160,7 +166,7 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
     rejected = {c.model: v for c in cands if (v := constraints.violations(c))}
     feasible = [c for c in cands if c.model not in rejected and c.accuracy is not None]
     if not feasible:
-        why = "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) or "no model has an accuracy"
+        why = "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) or tr("no model has an accuracy")
         return Recommendation(
             None,
             metric,
@@ -169,7 +175,8 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
             front,
             rejected,
             [],
-            f"No measured model meets the constraints ({constraints.describe()}): {why}.",
+            tr("No measured model meets the constraints ({constraints}): {why}.",
+               constraints=constraints.describe(), why=why),
         )
     names = {c.model for c in feasible}
     result = choose_best([r for r in rows if r.get("model") in names], metric=metric)
@@ -201,44 +208,52 @@ def _explain(
     one_example: float = 0.0,
 ) -> str:
     acc = metric_label(metric)
-    highest = "lowest" if metric in LOWER_IS_BETTER else "highest"
-    verb = "meets" if len(feasible) == 1 else "meet"
-    head = (f"{chosen.model} is recommended{' for ' + chosen.dataset if chosen.dataset else ''}: "
-            f"{len(feasible)} of {len(cands)} measured models {verb} the constraints ({constraints.describe()}), ")
+    lowest = metric in LOWER_IS_BETTER  # nats/char: the lowest mean is the best
+
+    def best(msgid: str) -> str:  # the message with 'lowest' where a lower score is better
+        return msgid.replace("highest", "lowest") if lowest else msgid
+
+    head = tr("{model} is recommended for {dataset}: " if chosen.dataset else "{model} is recommended: ",
+              model=chosen.model, dataset=chosen.dataset)
+    head += tr("{k} of {n} measured models meets the constraints ({constraints}), " if len(feasible) == 1
+               else "{k} of {n} measured models meet the constraints ({constraints}), ",
+               k=len(feasible), n=len(cands), constraints=constraints.describe())
     if chosen.model == top.model:
-        s = [head + f"and {chosen.model} has the {highest} mean {acc} among them, {_acc(chosen)}, at {_cost(chosen)}."]
+        s = [head + tr(best("and {model} has the highest mean {metric} among them, {acc}, at {cost}."),
+                       model=chosen.model, metric=acc, acc=_acc(chosen), cost=_cost(chosen))]
     else:
         gap = sign(metric) * (top.accuracy - chosen.accuracy)
         t = tests.get(top.model)
-        why = (f"under one test example ({one_example:.4f})" if gap < one_example else
-               f"inside the noise (paired t-test p = {t['p_value']:.2f})" if t else "inside the noise")
-        s = [head + f"and {chosen.model} is as good as the {highest} mean {acc} within the noise: "
-             f"{_acc(chosen)} against {top.model}'s {_acc(top)}, a gap of {gap:.3f}, {why}; of the models "
-             f"tied so, {chosen.model} is the cheapest, at {_cost(chosen)}{_ratio(chosen, top)}."]
+        why = (tr("under one test example ({x})", x=num(one_example, 4)) if gap < one_example else
+               tr("inside the noise (paired t-test p = {p})", p=num(t["p_value"], 2)) if t else
+               tr("inside the noise"))
+        s = [head + tr(best("and {model} is as good as the highest mean {metric} within the noise: {acc} against "
+                            "{top}'s {top_acc}, a gap of {gap}, {why}; of the models tied so, {model} is the "
+                            "cheapest, at {cost}{ratio}."),
+                       model=chosen.model, metric=acc, acc=_acc(chosen), top=top.model, top_acc=_acc(top),
+                       gap=num(gap, 3), why=why, cost=_cost(chosen), ratio=_ratio(chosen, top))]
     others = [m for m in tied if m != top.model]
     if others:
-        s.append("Also tied within the noise (more costly): " + ", ".join(others) + ".")
+        s.append(tr("Also tied within the noise (more costly): {models}.", models=", ".join(others)))
     if chosen.n < 2:
-        s.append(
-            "With one run per model, accuracy differences are not tested for significance; "
-            "more seeds would test them."
-        )
+        s.append(tr("With one run per model, accuracy differences are not tested for significance; "
+                    "more seeds would test them."))
     elif tied:
-        s.append("A paired t-test over few runs has little power: a tie says the runs cannot tell the models "
-                 "apart, not that they are equal.")
+        s.append(tr("A paired t-test over few runs has little power: a tie says the runs cannot tell the "
+                    "models apart, not that they are equal."))
     if rejected:
-        s.append("Excluded: " + "; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items()) + ".")
-    s.append(
-        f"Pareto front ({'test nats/char' if metric in LOWER_IS_BETTER else 'accuracy'}, latency, parameters, "
-        f"training time): {', '.join(c.model for c in front)}."
-    )
+        s.append(tr("Excluded: {models}.", models="; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items())))
+    front_msg = "Pareto front (accuracy, latency, parameters, training time): {models}."
+    s.append(tr(front_msg.replace("accuracy", "test nats/char") if lowest else front_msg,
+                models=", ".join(c.model for c in front)))
     return " ".join(s)
 
 
 def _ratio(cheap: Candidate, dear: Candidate) -> str:
     """' (N x lower latency than X)' when both latencies are measured."""
     if cheap.latency_ms and dear.latency_ms and dear.latency_ms > cheap.latency_ms:
-        return f" ({dear.latency_ms / cheap.latency_ms:.1f} x lower latency than {dear.model})"
+        return tr(" ({x} x lower latency than {model})", x=num(dear.latency_ms / cheap.latency_ms, 1),
+                  model=dear.model)
     return ""
 
 
@@ -247,19 +262,21 @@ def _cost_key(c: Candidate) -> tuple[float, float, float]:
 
 
 def _acc(c: Candidate) -> str:
-    std = f" ± {c.accuracy_std:.3f}" if c.accuracy_std is not None and c.n > 1 else ""
-    return f"{c.accuracy:.3f}{std} over {c.n} run{'s' if c.n != 1 else ''}"
+    std = f" ± {num(c.accuracy_std, 3)}" if c.accuracy_std is not None and c.n > 1 else ""
+    return tr("{acc} over {n} {runs}", acc=num(c.accuracy, 3) + std, n=c.n, runs=plural(c.n, "run", "runs"))
 
 
 def _cost(c: Candidate) -> str:
-    lat = f"{c.latency_ms:.2f} ms latency" if c.latency_ms is not None else "latency not measured"
-    params = f"{c.params:,} parameters" if c.params is not None else "parameters unknown"
-    tt = f"{c.train_time_s:.1f} s training" if c.train_time_s is not None else "training time unknown"
+    lat = (tr("{x} ms latency", x=num(c.latency_ms, 2)) if c.latency_ms is not None
+           else tr("latency not measured"))
+    params = tr("{x} parameters", x=integer(c.params)) if c.params is not None else tr("parameters unknown")
+    tt = (tr("{x} s training", x=num(c.train_time_s, 1)) if c.train_time_s is not None
+          else tr("training time unknown"))
     return f"{lat}, {params}, {tt}"
 
 
 def _num(v: float) -> str:
-    return f"{v:,}" if isinstance(v, int) else f"{v:.3g}"
+    return integer(v) if isinstance(v, int) else sig(v, 3)
 
 
 def _finite(v) -> float | None:

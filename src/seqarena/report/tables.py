@@ -8,7 +8,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from seqarena.report.recommend import accuracy_metric
+from seqarena.report.i18n import integer, localise, num, plural, sig, tr
+from seqarena.report.recommend import accuracy_metric, metric_label
 from seqarena.run.stats import aggregate, choose_best
 
 
@@ -37,7 +38,7 @@ def results_tables(rows: list[dict]) -> list[Table]:
     """One table per dataset: mean ± sample std over repeats, the 95 % t-interval of the accuracy, and
     a paired t-test of the most accurate model against each other one (pairs share dataset, fold, seed)."""
     metric = accuracy_metric(rows)
-    label = metric.replace("_acc", " acc")
+    label = metric_label(metric, short=True)
     keys = (metric, "train_acc", "macro_f1", "train_time_s", "latency_ms", "throughput")
     tests = choose_best(rows, metric=metric)
     out = []
@@ -51,7 +52,7 @@ def results_tables(rows: list[dict]) -> list[Table]:
                 str(s["model"]),
                 fmt_mean(s[metric], s[f"{metric}_std"], 3),
                 fmt_ci(s[metric], s[f"{metric}_ci95"], 3),
-                _versus(str(s["model"]), t) + (" (tie)" if s["model"] in t.get("tied", []) else ""),
+                _versus(str(s["model"]), t) + (tr(" (tie)") if s["model"] in t.get("tied", []) else ""),
             ]
             cells += [fmt_mean(s[k], s[f"{k}_std"], d) for _, k, d in _RESULT_METRICS]
             cells += [
@@ -61,33 +62,32 @@ def results_tables(rows: list[dict]) -> list[Table]:
                 str(s.get("family") or "-"),
             ]
             body.append(cells)
-        cols = ["model", label, f"{label} 95 % CI", "vs best"] + [c for c, _, _ in _RESULT_METRICS]
-        cols += ["train acc", "params", "runs", "family"]
-        notes = [
-            (
-                f"Mean ± sample std over runs (seeds × folds). 95 % CI: Student-t interval of the mean "
-                f"(needs 2+ runs). Best ({t['best']}): the cheapest model (latency, then parameters, then "
-                f"training time) whose gap to the highest mean is inside the noise, i.e. the paired t-test "
-                f"does not reject it or it is under one test example; 'tie' marks the others inside it. "
-                f"'vs best': paired t-test of the best against each other model on the same seeds/folds, "
-                f"two-sided, 5 % level."
-            )
-        ]
-        out.append(Table(cols, body, caption=f"Results on {ds}", notes=notes))
+        cols = [tr("model"), label, tr("{metric} 95 % CI", metric=label), tr("vs best")]
+        cols += [tr(c) for c, _, _ in _RESULT_METRICS]
+        cols += [tr("train acc"), tr("params"), tr("runs"), tr("family")]
+        notes = [tr(
+            "Mean ± sample std over runs (seeds × folds). 95 % CI: Student-t interval of the mean "
+            "(needs 2+ runs). Best ({best}): the cheapest model (latency, then parameters, then "
+            "training time) whose gap to the highest mean is inside the noise, i.e. the paired t-test "
+            "does not reject it or it is under one test example; 'tie' marks the others inside it. "
+            "'vs best': paired t-test of the best against each other model on the same seeds/folds, "
+            "two-sided, 5 % level.", best=t["best"])]
+        out.append(Table(cols, body, caption=tr("Results on {dataset}", dataset=ds), notes=notes))
     return out
 
 
 def _versus(model: str, t: dict) -> str:
     if model == t.get("best"):
-        return "best"
+        return tr("best")
     test = t.get("tests", {}).get(model)
     if test is None:
         return "-"
-    diff = f"{-test['mean_diff']:+.3f}".replace("-", "−")  # this model minus the best
+    diff = localise(f"{-test['mean_diff']:+.3f}").replace("-", "−")  # this model minus the best
     if test["n"] < 2 or not math.isfinite(test["p_value"]):
-        return f"{diff} (not tested: {test['n']} paired run{'s' if test['n'] != 1 else ''})"
-    verdict = "significant" if test["significant"] else "n.s."
-    return f"{diff}, p = {test['p_value']:.3g} ({verdict})"
+        runs = plural(test["n"], "paired run", "paired runs")
+        return tr("{diff} (not tested: {n} {runs})", diff=diff, n=test["n"], runs=runs)
+    verdict = tr("significant") if test["significant"] else tr("n.s.")
+    return f"{diff}, p = {sig(test['p_value'], 3)} ({verdict})"
 
 
 def generic_table(rows: list[dict], first: tuple[str, ...] = (), caption: str = "") -> Table:
@@ -96,7 +96,7 @@ def generic_table(rows: list[dict], first: tuple[str, ...] = (), caption: str = 
     for r in rows:
         cols += [k for k in r if k not in cols]
     return Table(
-        [c.replace("_", " ") for c in cols],
+        [tr(c.replace("_", " ")) for c in cols],
         [[fmt_value(r.get(c)) for c in cols] for r in rows],
         caption=caption,
     )
@@ -121,8 +121,8 @@ def pivot_tables(
             [str(rv)] + [fmt_mean(_mean(cells.get((rv, cv))), None, digits) for cv in col_vals]
             for rv in row_vals
         ]
-        title = caption + (f": {by} = {g}" if by else "")
-        out.append(Table([row_key] + [f"{col_key} {fmt_value(cv)}" for cv in col_vals], body, caption=title))
+        title = caption + (f": {tr(by)} = {g}" if by else "")
+        out.append(Table([tr(row_key)] + [f"{tr(col_key)} {fmt_value(cv)}" for cv in col_vals], body, caption=title))
     return out
 
 
@@ -148,18 +148,19 @@ def split_rows(rows: list[dict], *keys: str) -> tuple[list[dict], list[dict]]:
 def fmt_mean(mean, std, digits: int) -> str:
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "-"
-    s = f"{mean:,.{digits}f}"
-    return s + (f" ± {std:,.{digits}f}" if std is not None and not math.isnan(std) and std > 0 else "")
+    s = num(mean, digits)
+    return s + (f" ± {num(std, digits)}" if std is not None and not math.isnan(std) and std > 0 else "")
 
 
 def fmt_ci(mean, half, digits: int) -> str:
     if mean is None or half is None or math.isnan(mean) or math.isnan(half):
         return "-"
-    return f"[{mean - half:.{digits}f}, {mean + half:.{digits}f}]"
+    sep = "; " if num(0.5, 1) != "0.5" else ", "  # a decimal comma needs another separator
+    return f"[{num(mean - half, digits, False)}{sep}{num(mean + half, digits, False)}]"
 
 
 def fmt_int(v) -> str:
-    return f"{int(v):,}" if isinstance(v, (int, float)) and not isinstance(v, bool) else fmt_value(v)
+    return integer(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else fmt_value(v)
 
 
 def fmt_value(v) -> str:
@@ -167,13 +168,13 @@ def fmt_value(v) -> str:
     if v is None:
         return "-"
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return tr("yes") if v else tr("no")
     if isinstance(v, int):
-        return f"{v:,}"
+        return integer(v)
     if isinstance(v, float):
         if math.isnan(v):
             return "-"
-        return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
+        return num(v, 0) if abs(v) >= 1e4 else sig(v)
     if isinstance(v, (list, dict)):
         return json.dumps(v, separators=(",", ":"))
     return str(v)
