@@ -344,4 +344,5 @@ MESSAGES: dict[str, str] = {
     "--max-train-time-s S` chooses under yours.":
         "Sin restricciones; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
         "--max-train-time-s S` elige bajo las suyas.",
+    "95 % CI": "IC 95 %",
 }
