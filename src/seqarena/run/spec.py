@@ -268,7 +268,7 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
         if data.task == "lm" and (data.test is None or spec.protocol.kind == "cv"):
             raise InputError(f"dataset '{ds}': a name corpus is compared on its own train/dev/test split "
                              f"(split '{data.meta['corpus'].split}' has no test names, or --protocol cv was "
-                             "asked); use --split random or makemore")
+                             "asked); compare it with `seqarena names compare --corpus NAME --split random` (or makemore)")
         proto = spec.protocol.resolve(data)
         folds: list[int | None] = [None]
         if proto.kind == "cv":
