@@ -70,7 +70,7 @@ def probe(
     # texts are at most about 2 x difficulty + 40 tokens long (longrange, count), held as int64
     check_tokens("--n-train/--difficulties", settings.n_train + settings.n_test, 2 * hardest + 64)
     check_min("--threads", threads, 1, MAX_THREADS)
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     set_threads(threads)
     cells = plan(names, sweeps, seeds)
     rows: list[dict] = []
@@ -78,7 +78,7 @@ def probe(
     def document() -> dict:
         done = add_hardness([dict(r) for r in rows])
         summary = summarize(done)
-        return envelope("probes", dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick,
+        return envelope("probes", torch_dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick,
                                           "cells_planned": len(cells)},
                         done, summary=summary, table=measured_table(summary, names))
 
@@ -87,7 +87,7 @@ def probe(
     try:
         with progress_bar() as bar:
             task = bar.add_task("probes", total=len(cells))
-            for row in run_probes(cells, settings, dev,
+            for row in run_probes(cells, settings, torch_dev,
                                   on_cell=lambda c: bar.update(task, description=f"{c.probe}={c.difficulty} {c.model}")):
                 rows.append(row)
                 if out is not None:  # a long sweep stopped early keeps every finished cell

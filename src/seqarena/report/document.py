@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from seqarena.report import plots
 from seqarena.report.i18n import language, num, tr
+from seqarena.report.lm_section import is_lm_run, lm_blocks
 from seqarena.report.load import RunData
 from seqarena.run.stats import per_class_summary
 from seqarena.report.recommend import Candidate, Constraints, accuracy_metric, recommend
@@ -66,6 +67,9 @@ def _build(run: RunData) -> list[Section]:
         _probes(run, colors),
         _recommendation(run),
     ]
+    if is_lm_run(run.rows):  # language models: their own section instead of the accuracy and analysis ones
+        sections = [sections[0], sections[1],
+                    Section("language-models", tr("Language models"), lm_blocks(run.rows, colors)), sections[-1]]
     missing = [s for s in sections if isinstance(s, Missing)]
     out = [s for s in sections if not isinstance(s, Missing)]
     if missing:
@@ -102,8 +106,9 @@ def _answer(run: RunData) -> Section:
         # the reason's first sentence without its constraint preamble ("N of M models meet ..., and")
         first = rec.reason.split(tr("), and "), 1)[-1].split(". ")[0].rstrip(".").replace(tr(" among them"), "")
         b.append(tr("**Use {model} on {dataset}.** {why}.", model=c.model, dataset=ds, why=first))
-    b.append(tr("Limits of your own (latency, parameters, training time, an accuracy floor): "
-                "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them."))
+    limits = ("Limits of your own (latency, parameters, training time, an accuracy floor): "
+              "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.")
+    b.append(tr(limits.replace(", an accuracy floor", "") if is_lm_run(run.rows) else limits))
     return Section("answer", tr("The answer"), b)
 
 
@@ -316,8 +321,9 @@ def _probes(run: RunData, colors: dict) -> Section:
 def _recommendation(run: RunData) -> Section:
     if not run.rows:
         return Missing("recommendation", tr("Recommendation"), "seqarena compare --out DIR")
-    b: list[Block] = [tr("With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
-                         "--max-train-time-s S --min-accuracy A` chooses under yours.")]
+    limits = ("With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+              "--max-train-time-s S --min-accuracy A` chooses under yours.")
+    b: list[Block] = [tr(limits.replace(" --min-accuracy A", "") if is_lm_run(run.rows) else limits)]
     for ds in datasets(run.rows):
         rec = recommend([r for r in run.rows if r.get("dataset") == ds], Constraints())
         b.append(rec.reason)
@@ -329,10 +335,12 @@ def _recommendation(run: RunData) -> Section:
 def front_table(
     cands: list[Candidate], front: set[str], caption: str, feasible: set[str] | None = None
 ) -> Table:
-    cols = [tr(c) for c in ("model", "accuracy", "latency ms", "params", "train time s", "Pareto front")]
+    lm = any(not c.higher_is_better for c in cands)  # language models: test nats/char, lowest first
+    cols = [tr(c) for c in ("model", "test nats/char" if lm else "accuracy", "latency ms", "params", "train time s",
+                            "Pareto front")]
     cols += [tr("meets constraints")] if feasible is not None else []
     body = []
-    for c in sorted(cands, key=lambda c: -(c.accuracy or 0.0)):
+    for c in sorted(cands, key=lambda c: (c.accuracy or 0.0) * (1 if lm else -1)):
         row = [
             c.model,
             fmt_mean(c.accuracy, c.accuracy_std, 3),
