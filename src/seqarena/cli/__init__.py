@@ -18,6 +18,7 @@ import typer
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
+from seqarena.cli.default_run import run_command
 from seqarena.cli.evaluate import evaluate
 from seqarena.cli.export import export
 from seqarena.cli.serve import serve
@@ -61,6 +62,7 @@ def _root(
     Example: `seqarena compare --train reviews.csv --text-column body --label-column stars --out runs/reviews`"""
 
 
+app.command("run")(run_command)
 app.command()(compare)
 app.command()(tune)
 app.add_typer(data_app, name="data")

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from seqarena.checks import check_int
-from seqarena.config import TrainConfig, with_overrides
+from seqarena.config import LM_RECIPE, TrainConfig, with_overrides
 from seqarena.errors import InputError
 from seqarena.models.attention import build_transformer
 from seqarena.models.baselines import BOW_RECIPE, BOW_SEARCH_SPACE, build_bow
@@ -141,12 +141,13 @@ def _no_init() -> Iterator[None]:
             setattr(nn.init, n, f)
 
 
-def train_config(name: str, **fields: Any) -> TrainConfig:
+def train_config(name: str, *, task: str = "classify", **fields: Any) -> TrainConfig:
     """How `name` is trained unless told otherwise: TrainConfig's defaults, then the model's recipe
-    (`ModelEntry.train`), then `fields` (those a spec or a flag sets). A name outside the registry (a
-    sparse baseline) has no recipe."""
+    (`ModelEntry.train`; for task 'lm' the language models' `config.LM_RECIPE`), then `fields` (those a
+    spec or a flag sets). A name outside the registry (a sparse baseline) has no recipe."""
     entry = MODELS.get(name)
-    return with_overrides(TrainConfig(), {**(entry.train if entry else {}), **fields})
+    recipe = LM_RECIPE if task == "lm" else entry.train if entry else {}
+    return with_overrides(TrainConfig(), {**recipe, **fields})
 
 
 def count_params(model: nn.Module) -> int:

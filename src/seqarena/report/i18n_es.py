@@ -324,4 +324,79 @@ MESSAGES: dict[str, str] = {
     "{n} trials or {m} minutes of trial time per model": "{n} pruebas o {m} minutos de tiempo de prueba por modelo",
     "{m} minutes of trial time per model": "{m} minutos de tiempo de prueba por modelo",
     "{n} trials per model": "{n} pruebas por modelo",
+    # the language-model section (report.lm_section) and the LM plots
+    "Language models": "Modelos de lenguaje",
+    "{split} nats/char": "nats/carácter de {split}",
+    "Nats per character: the negative log-likelihood of every character of the split, the stop token "
+    "counted as one (as makemore), summed once and divided once; bits/char = nats/char / ln 2, "
+    "perplexity = e^(nats/char). Lower is better. Each seed trains on the same split with other "
+    "initial weights and batch order, so models pair per seed.":
+        "Nats por carácter: la log-verosimilitud negativa de cada carácter de la partición, con el símbolo de "
+        "fin contado como uno (como makemore), sumada una vez y dividida una vez; bits/carácter = "
+        "nats/carácter / ln 2, perplejidad = e^(nats/carácter). Menos es mejor. Cada semilla entrena con la "
+        "misma partición y otros pesos iniciales y otro orden de lotes, así que los modelos se emparejan por "
+        "semilla.",
+    "Dev nats/char after each epoch (the band: ± one std over seeds); the epoch with the "
+    "lowest dev score is the one kept.":
+        "Nats/carácter de validación tras cada época (la banda: ± una desviación típica entre semillas); se "
+        "conserva la época con la puntuación de validación más baja.",
+    "NLL of the test character at each position of a name: the first letter is a guess "
+    "among many; a model that forgets what it read rises again further into the name "
+    "(positions reached by fewer than 20 test names, and by under 10 % of them, are left "
+    "out).":
+        "NLL del carácter de prueba en cada posición de un nombre: la primera letra es una apuesta entre "
+        "muchas; un modelo que olvida lo que leyó vuelve a subir más adentro del nombre (se omiten las "
+        "posiciones a las que llegan menos de 20 nombres de prueba y menos del 10 % de ellos).",
+    "Mean ± sample std over seeds. Best ({model}): the cheapest model whose gap to the lowest mean "
+    "test nats/char is inside the noise of the paired t-test; 'vs best': this model minus the best, "
+    "paired over seeds. ms per name: generating one name at batch 1.":
+        "Media ± desviación típica muestral entre semillas. Mejor ({model}): el modelo más barato cuya "
+        "distancia a la media más baja de nats/carácter de prueba queda dentro del ruido de la prueba t "
+        "pareada; «frente al mejor»: este modelo menos el mejor, emparejados por semilla. ms por nombre: "
+        "generar un nombre con lote 1.",
+    "Language models on {dataset}": "Modelos de lenguaje en {dataset}",
+    "samples (seed {seed})": "muestras (semilla {seed})",
+    "Each model's first samples at temperature 1: (t) a training name, (h) a real name held out of "
+    "training (dev or test), (new) in no split. Percentages over {n} samples.":
+        "Las primeras muestras de cada modelo a temperatura 1: (t) un nombre de entrenamiento, (h) un nombre "
+        "real apartado del entrenamiento (validación o prueba), (new) en ninguna partición. Porcentajes sobre "
+        "{n} muestras.",
+    "Samples on {dataset}": "Muestras en {dataset}",
+    "test nats/char": "nats/carácter de prueba",
+    "dev nats/char": "nats/carácter de validación",
+    "train nats/char": "nats/carácter de entrenamiento",
+    "test bits/char": "bits/carácter de prueba",
+    "test perplexity": "perplejidad de prueba",
+    "ms per name (b=1)": "ms por nombre (lote 1)",
+    "% new": "% nuevos",
+    "% unique": "% únicos",
+    "% training": "% de entrenamiento",
+    "% held-out real": "% reales apartados",
+    "dev nats per character": "nats por carácter de validación",
+    "dev nats per character against epoch for each language model on {dataset}":
+        "nats por carácter de validación frente a la época para cada modelo de lenguaje en {dataset}",
+    "character position in the name (0 = first letter)": "posición del carácter en el nombre (0 = primera letra)",
+    "test NLL of that character (nats)": "NLL de prueba de ese carácter (nats)",
+    "Where each model loses its memory ({dataset})": "Dónde pierde cada modelo la memoria ({dataset})",
+    "test NLL per character position for each language model on {dataset}":
+        "NLL de prueba por posición del carácter para cada modelo de lenguaje en {dataset}",
+    "and {model} has the lowest mean {metric} among them, {acc}, at {cost}.":
+        "y {model} tiene la {metric} media más baja entre ellos, {acc}, con {cost}.",
+    "and {model} is as good as the lowest mean {metric} within the noise: {acc} against "
+    "{top}'s {top_acc}, a gap of {gap}, {why}; of the models tied so, {model} is the "
+    "cheapest, at {cost}{ratio}.":
+        "y {model} es tan bueno como la {metric} media más baja dentro del ruido: {acc} frente a {top_acc} de "
+        "{top}, una diferencia de {gap}, {why}; de los modelos así empatados, {model} es el más barato, con "
+        "{cost}{ratio}.",
+    "Pareto front (test nats/char, latency, parameters, training time): {models}.":
+        "Frente de Pareto (nats/carácter de prueba, latencia, parámetros, tiempo de entrenamiento): {models}.",
+    "Limits of your own (latency, parameters, training time): "
+    "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.":
+        "Límites propios (latencia, parámetros, tiempo de entrenamiento): "
+        "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` elige bajo ellos.",
+    "With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+    "--max-train-time-s S` chooses under yours.":
+        "Sin restricciones; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+        "--max-train-time-s S` elige bajo las suyas.",
+    "95 % CI": "IC 95 %",
 }

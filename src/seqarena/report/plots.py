@@ -460,3 +460,64 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, da
     return Figure(f"confusion-{dataset}-{model}", _render(draw),
                   tr("confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes",
                      model=model, dataset=dataset))
+
+
+def _mean_band(ax, xs: list, by_x: dict, color, label: str, marker: str = "o") -> None:
+    """Mean line over runs with a ± std band where there are several runs."""
+    mean = [statistics.fmean(by_x[x]) for x in xs]
+    ax.plot(xs, mean, marker=marker, ms=3, color=color, label=label)
+    if any(len(by_x[x]) > 1 for x in xs):
+        sd = [statistics.stdev(by_x[x]) if len(by_x[x]) > 1 else 0.0 for x in xs]
+        ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
+                        color=color, alpha=0.15, lw=0)
+
+
+def lm_learning_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Dev nats/char against epoch for each language model (mean over seeds, ± std band); a count
+    model, fitted in one pass, is one point."""
+    curves: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        for e in history(r):
+            if isinstance(e.get("dev_nll"), (int, float)) and isinstance(e.get("epoch"), int):
+                curves.setdefault(r["model"], {}).setdefault(e["epoch"], []).append(float(e["dev_nll"]))
+    if not curves:
+        return None
+
+    def draw(ax):
+        for m, by_epoch in curves.items():
+            _mean_band(ax, sorted(by_epoch), by_epoch, colors.get(str(m)), m)
+        ax.set_xlabel(tr("epoch"))
+        ax.set_ylabel(tr("dev nats per character"))
+        ax.set_title(tr("Learning curves on {dataset}", dataset=dataset))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"lm-learning-{dataset}", _render(draw),
+                  tr("dev nats per character against epoch for each language model on {dataset}", dataset=dataset))
+
+
+def nll_by_position(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Test NLL (nats) of the character at each position of a name (0 = the first letter; the stop
+    token counted where it falls), mean over seeds: where in a name each model loses its memory."""
+    import json
+
+    curves: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        pts = r.get("nll_by_position")
+        pts = json.loads(pts) if isinstance(pts, str) else pts or []
+        first = max((p.get("n", 0) for p in pts), default=0)
+        for p in pts:  # positions few names reach are noise: at least 20 names, or 10 % of them
+            if p.get("n", 0) >= min(20, 0.1 * first) and isinstance(p.get("nll"), (int, float)):
+                curves.setdefault(r["model"], {}).setdefault(int(p["position"]), []).append(float(p["nll"]))
+    if not curves:
+        return None
+
+    def draw(ax):
+        for m, by_pos in curves.items():
+            _mean_band(ax, sorted(by_pos), by_pos, colors.get(str(m)), m, marker=".")
+        ax.set_xlabel(tr("character position in the name (0 = first letter)"))
+        ax.set_ylabel(tr("test NLL of that character (nats)"))
+        ax.set_title(tr("Where each model loses its memory ({dataset})", dataset=dataset))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"lm-position-{dataset}", _render(draw),
+                  tr("test NLL per character position for each language model on {dataset}", dataset=dataset))

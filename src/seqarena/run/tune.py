@@ -346,7 +346,7 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
         except (optuna.TrialPruned, KeyboardInterrupt):
             raise
         except Exception as e:  # noqa: BLE001 - recorded on the trial, which counts as used
-            from seqarena.run.executors import error_line
+            from seqarena.run.events import error_line
 
             trial.set_user_attr("error", error_line(e))
             raise
