@@ -122,6 +122,9 @@ def tune(
             files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
                                 tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
         spec = _spec(config, preset, models, datasets, None, seeds, protocol, folds, files)
+        if spec.task != "classify":
+            raise InputError(f"tune: the spec's datasets are of task '{spec.task}'; tune searches classifiers "
+                             "only (language models have no search spaces yet)")
         cells = expand(spec, ddir, _fold_subset(fold_subset))
     dev = resolve_device(device)
     out = out or default_run_dir()
