@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# CPU build of PyTorch first, so that no dependency pulls a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,ray,export,serve]'
+	$(BIN)/pip install -q -e '.[dev,ray,export,serve,tune]'
 	touch $(STAMP)
 
 # the main job: seed 000's comparison over 3 seeds, the theory table, quick probe and scaling sweeps
