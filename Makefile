@@ -11,18 +11,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# CPU build of PyTorch first, so that no dependency pulls a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,ray,export,serve]'
+	$(BIN)/pip install -q -e '.[dev,ray,export,serve,tune]'
 	touch $(STAMP)
 
-# the main job: seed 000's comparison over 3 seeds, the theory table and quick probe and scaling
-# sweeps into one run directory, then its report (every section filled with measurements)
+# the main job: seed 000's comparison over 3 seeds, the theory table, quick probe and scaling sweeps
+# and the gradient flow into one run directory, then its report (every section filled with
+# measurements), under one progress bar: `seqarena run` (its --help lists the steps)
 run: $(STAMP)
-	$(BIN)/seqarena compare --seeds 3 --out runs/latest
-	$(BIN)/seqarena theory --out runs/latest
-	$(BIN)/seqarena probe --quick --out runs/latest
-	$(BIN)/seqarena scale --lengths 16,64,256 --batch-sizes 1,64 --out runs/latest
-	$(BIN)/seqarena gradients --out runs/latest
-	$(BIN)/seqarena report runs/latest
+	$(BIN)/seqarena run --out runs/latest
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -78,7 +78,7 @@ def test_help_explains():
 
 
 def _fail_every_cell(monkeypatch):
-    import seqarena.run.executors as ex
+    import seqarena.run.events as ex  # guarded_run, which every executor calls, calls run_cell
 
     def boom(*a, **k):
         raise RuntimeError("cell exploded")

@@ -6,7 +6,7 @@ import torch
 
 from seqarena.models import FAMILIES, MODELS, create_model, list_models
 from seqarena.models.causal_conv import receptive_field
-from seqarena.train.lm import CountModel
+from seqarena.train.task import CountModel
 
 V = 12
 LM_MODELS = list_models("lm")

@@ -1,4 +1,5 @@
-"""Masked NLL arithmetic (summed over every character, divided once), training, sampling and marks."""
+"""Masked NLL arithmetic (summed over every character, divided once), training LMs through the one
+`fit` (task LM), sampling and marks."""
 
 import math
 
@@ -9,7 +10,21 @@ import torch.nn.functional as F
 from seqarena.data.names import CharVocab, lm_split
 from seqarena.errors import InputError
 from seqarena.models import create_model
-from seqarena.train.lm import LMTrainConfig, evaluate_lm, fit_lm, masked_nll
+from seqarena.config import LM_RECIPE, TrainConfig
+from seqarena.train.loop import fit
+from seqarena.train.task import LM, lm_scores, masked_nll, nll_by_position
+
+
+def evaluate_lm(model, split, batch_size=1024):
+    return lm_scores(model, split, batch_size)
+
+
+def lm_config(**kw):
+    return TrainConfig(**{**LM_RECIPE, **kw})
+
+
+def fit_lm(model, train, dev=None, cfg=None):
+    return fit(model, train, dev=dev, cfg=cfg or lm_config(), task=LM)
 from seqarena.train.sampling import mark_samples, sample_names, sample_stats
 
 NAMES = ["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL", "ELBA", "LENA", "ANABELLA"]
@@ -67,29 +82,63 @@ def tiny_gru():
     return create_model("gru", "lm", VOCAB.size, d_hidden=32, d_embed=16)
 
 
-def test_fit_lowers_nll_and_keeps_best_by_val():
+def test_fit_lowers_nll_and_keeps_best_by_dev():
     split = lm_split(NAMES, VOCAB)
     model = tiny_gru()
     before = evaluate_lm(model, split)["nll"]
-    res = fit_lm(model, split, split, LMTrainConfig(epochs=15, batch_size=4, lr=1e-2, patience=None))
+    res = fit_lm(model, split, split, lm_config(epochs=15, batch_size=4, lr=1e-2, patience=None))
     after = evaluate_lm(model, split)["nll"]
     assert after < before - 0.5
-    best = min(r["val_nll"] for r in res.history)
-    assert math.isclose(after, best, rel_tol=1e-5) and res.history[res.selected_epoch - 1]["val_nll"] == best
+    best = min(r["dev_nll"] for r in res.history)  # LM.monitor: lower is better
+    assert LM.monitor == "dev_nll" and not LM.higher_is_better
+    assert math.isclose(after, best, rel_tol=1e-5) and res.history[res.selected_epoch - 1]["dev_nll"] == best
+
+
+def test_without_dev_the_last_epoch_is_kept_for_either_task():
+    split = lm_split(NAMES, VOCAB)
+    model = tiny_gru()
+    res = fit_lm(model, split, None, lm_config(epochs=3, batch_size=4, lr=1e-2))
+    assert res.selected_epoch == 3 and res.stop_reason == "epochs" and res.steps == 3 * 3
+
+
+def test_on_epoch_sees_the_dev_score_and_its_exception_propagates():
+    class Prune(Exception):
+        pass
+
+    seen = []
+
+    def on_epoch(row):
+        seen.append(row)
+        if row["epoch"] == 2:
+            raise Prune
+
+    split = lm_split(NAMES, VOCAB)
+    with pytest.raises(Prune):
+        fit(tiny_gru(), split, dev=split, cfg=lm_config(epochs=5, batch_size=4), on_epoch=on_epoch, task=LM)
+    assert [r["epoch"] for r in seen] == [1, 2] and all(math.isfinite(r["dev_nll"]) for r in seen)
+
+
+def test_nll_by_position_divides_once_per_position():
+    split = lm_split(NAMES, VOCAB)
+    rows = nll_by_position(Fixed(), split, batch_size=5)
+    assert sum(r["n"] for r in rows) == sum(len(n) + 1 for n in NAMES)
+    assert rows[0]["n"] == len(NAMES) and rows[-1]["position"] == max(len(n) for n in NAMES)
+    total = sum(r["nll"] * r["n"] for r in rows) / sum(r["n"] for r in rows)
+    assert math.isclose(total, evaluate_lm(Fixed(), split)["nll"], rel_tol=1e-6)
 
 
 def test_fit_counts_the_ngram_in_one_pass():
     split = lm_split(NAMES, VOCAB)
     model = create_model("ngram", "lm", VOCAB.size, order=2)
     res = fit_lm(model, split, None)
-    assert res.steps == 0 and len(res.history) == 1 and res.monitor == "train"
+    assert res.steps == 0 and len(res.history) == 1 and LM.counts(model)
     assert evaluate_lm(model, split)["nll"] < math.log(VOCAB.size - 1)
 
 
 @pytest.fixture(scope="module")
 def trained():
     model = tiny_gru()
-    fit_lm(model, lm_split(NAMES, VOCAB), None, LMTrainConfig(epochs=40, batch_size=12, lr=2e-2))
+    fit_lm(model, lm_split(NAMES, VOCAB), None, lm_config(epochs=40, batch_size=12, lr=2e-2))
     return model
 
 
@@ -130,5 +179,5 @@ def test_marks_and_stats():
 
 
 def test_max_time_stops_training():
-    res = fit_lm(tiny_gru(), lm_split(NAMES, VOCAB), None, LMTrainConfig(epochs=50, batch_size=2, max_time_s=1e-6))
+    res = fit_lm(tiny_gru(), lm_split(NAMES, VOCAB), None, lm_config(epochs=50, batch_size=2, max_time_s=1e-6))
     assert res.stop_reason == "time" and len(res.history) == 1 and res.steps == 1

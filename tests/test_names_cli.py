@@ -77,7 +77,7 @@ def train(corpus, ckpt, capsys, *extra):
 def test_train_then_sample_round_trip(corpus, tmp_path, capsys):
     ckpt = tmp_path / "m.pt"
     row = train(corpus, ckpt, capsys)
-    for key in ("model", "params", "test_nll", "train_time_s", "pct_new", "train_nll", "val_nll", "test_bpc"):
+    for key in ("model", "params", "test_nll", "train_time_s", "pct_new", "train_nll", "dev_nll", "test_bpc"):
         assert key in row
     assert row["params"] > 0 and row["test_nll"] > 0 and len(row["samples"]) == 5
     assert torch.load(ckpt, weights_only=True)["model_config"]["task"] == "lm"
@@ -92,7 +92,8 @@ def test_train_then_sample_round_trip(corpus, tmp_path, capsys):
     assert code == 0 and "% new" in out and len(out.strip().splitlines()) == 4
 
 
-def test_compare_json_rows(corpus, capsys):
+def test_compare_runs_the_lm_cells_through_the_store(corpus, tmp_path, capsys):
+    out_dir = tmp_path / "run"
     code, out, err = run(
         [
             "names",
@@ -103,15 +104,28 @@ def test_compare_json_rows(corpus, capsys):
             "ngram:order=2,rnn:d_hidden=8",
             "--epochs",
             "1",
+            "--seeds",
+            "2",
+            "--jobs",
+            "1",
+            "--out",
+            str(out_dir),
             "--json",
         ],
         capsys,
     )
     assert code == 0, err
-    rows = json.loads(out)
-    assert [r["model"] for r in rows] == ["ngram:order=2", "rnn:d_hidden=8"]
+    rows = json.loads(out)  # compare's summary: one row per model, mean over the seeds
+    assert sorted(r["model"] for r in rows) == ["ngram", "rnn"] and all(r["n"] == 2 for r in rows)
     for r in rows:
-        assert {"model", "params", "test_nll", "train_time_s", "pct_new"} <= set(r)
+        assert {"model", "params", "test_nll", "test_nll_ci95", "train_time_s", "pct_new", "best"} <= set(r)
+    assert [r["model"] for r in rows if r["best"]] == ["ngram"]  # 1 epoch of a tiny rnn loses to counting
+    stored = json.loads((out_dir / "results.json").read_text())["rows"]
+    assert len(stored) == 4 and {r["task"] for r in stored} == {"lm"}
+    assert json.loads(stored[0]["nll_by_position"])[0]["position"] == 0
+    code, _, err = run(["names", "compare", "--corpus", corpus, "--models", "ngram:order=2,rnn:d_hidden=8",
+                        "--epochs", "1", "--seeds", "2", "--out", str(out_dir), "--json"], capsys)
+    assert code == 0 and "4 of 4 cells already done" in err  # resumed from the store: nothing retrained
 
 
 def one_line_exit_2(argv, capsys, match):

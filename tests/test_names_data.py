@@ -21,7 +21,7 @@ def synthetic(n):
 def test_seed_cities_are_built_in_and_train_on_all():
     c = load_names("seed-cities", data_dir=None)
     assert len(c.names) == 15 and "BARCELONA" in c.names
-    assert c.split == "none" and c.splits["train"] == c.names and not c.splits["val"] and not c.splits["test"]
+    assert c.split == "none" and c.splits["train"] == c.names and not c.splits["dev"] and not c.splits["test"]
 
 
 def test_makemore_split_sizes_and_determinism(tmp_path):
@@ -30,12 +30,12 @@ def test_makemore_split_sizes_and_determinism(tmp_path):
     b = load_names(path, split="makemore", seed=2)  # the seed is fixed at 3407, as in makemore
     assert a.splits == b.splits
     assert len(a.splits["test"]) == 200  # min(1000, 10 %)
-    assert len(a.splits["val"]) == 180 and len(a.splits["train"]) == 1620
+    assert len(a.splits["dev"]) == 180 and len(a.splits["train"]) == 1620
     torch.manual_seed(3407)
     perm = torch.randperm(2000).tolist()
     names = synthetic(2000)
     assert a.splits["test"] == [names[i] for i in perm[-200:]]
-    assert a.splits["train"] + a.splits["val"] == [names[i] for i in perm[:-200]]
+    assert a.splits["train"] + a.splits["dev"] == [names[i] for i in perm[:-200]]
 
 
 def test_makemore_split_on_names_txt():
@@ -43,15 +43,15 @@ def test_makemore_split_on_names_txt():
         pytest.skip("shared data (names/names.txt) absent: set SEQARENA_DATA or --data-dir")
     c = load_names("names", split="makemore")
     assert len(c.names) == 32033 and c.n_duplicates == 32033 - 29494
-    assert [len(c.splits[k]) for k in ("train", "val", "test")] == [30033, 1000, 1000]
+    assert [len(c.splits[k]) for k in ("train", "dev", "test")] == [30033, 1000, 1000]
 
 
 def test_random_split_is_seeded_disjoint_80_10_10(tmp_path):
     path = write(tmp_path, synthetic(100))
     a, a2, b = (load_names(path, seed=s) for s in (0, 0, 1))
-    assert [len(a.splits[k]) for k in ("train", "val", "test")] == [80, 10, 10]
+    assert [len(a.splits[k]) for k in ("train", "dev", "test")] == [80, 10, 10]
     assert a.splits == a2.splits and a.splits != b.splits
-    assert sorted(a.splits["train"] + a.splits["val"] + a.splits["test"]) == sorted(synthetic(100))
+    assert sorted(a.splits["train"] + a.splits["dev"] + a.splits["test"]) == sorted(synthetic(100))
 
 
 def test_duplicates_reported_and_optionally_removed(tmp_path):

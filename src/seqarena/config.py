@@ -11,18 +11,22 @@ from seqarena.checks import MAX_BATCH, MAX_EPOCHS, check_float, check_int
 from seqarena.errors import FieldError, InputError
 
 OPTIMIZERS = ("adam", "adamw", "adadelta", "sgd")
-LR_SCHEDULES = ("constant", "linear")  # linear: from lr down to 0 over all the steps of `epochs` (fastText)
+# linear: from lr down to 0 over all the steps of `epochs` (fastText); cosine: from lr down to lr/10
+# (the character language models' schedule)
+LR_SCHEDULES = ("constant", "linear", "cosine")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How a classifier is trained; the defaults are the seed's (Adam 1e-3, batch 64, 10 epochs)."""
+    """How a model is trained, by `train.loop.fit`, for either task; the defaults are the classification
+    seed's (Adam 1e-3, batch 64, 10 epochs). The language models' recipe is `LM_RECIPE`."""
 
     epochs: int = 10
     batch_size: int = 64
     optimizer: str = "adam"  # one of OPTIMIZERS
     lr: float = 1e-3  # Adadelta's lr is its scale (Kim: 1.0)
     lr_schedule: str = "constant"  # one of LR_SCHEDULES; applied per step by train.loop.fit
+    warmup_steps: int = 0  # the lr rises linearly from 0 over these first steps, then follows lr_schedule
     weight_decay: float = 0.0
     rho: float = 0.95  # Adadelta's decay (Kim 2014)
     # Kim's max-norm s (3) on each class's output weight vector, in Kim's convention (dropout without
@@ -37,6 +41,7 @@ class TrainConfig:
     embed_init: float | None = None
     # the epoch kept when dev accuracy equals the best so far: "first", or "last" as Kim's code (`>=`)
     dev_ties: str = "first"
+    max_time_s: float | None = None  # stop once optimisation has taken this long (seconds)
 
     def __post_init__(self) -> None:
         check_positive("epochs", self.epochs, MAX_EPOCHS)
@@ -47,15 +52,26 @@ class TrainConfig:
         check_float("lr", self.lr, 0.0, lo_open=True)
         check_float("weight_decay", self.weight_decay, 0.0)
         check_float("rho", self.rho, 0.0, 1.0, hi_open=True)
-        for name in ("max_norm", "grad_clip", "embed_init"):
+        for name in ("max_norm", "grad_clip", "embed_init", "max_time_s"):
             if getattr(self, name) is not None:
                 check_float(name, getattr(self, name), 0.0, lo_open=True)
         if self.patience is not None:
             check_int("patience", self.patience, 1)
+        check_int("warmup_steps", self.warmup_steps, 0, 10**7)
         if self.lr_schedule not in LR_SCHEDULES:
             raise FieldError("lr_schedule", f"unknown '{self.lr_schedule}'; choose from {list(LR_SCHEDULES)}")
         if self.dev_ties not in ("first", "last"):
             raise FieldError("dev_ties", f"unknown '{self.dev_ties}'; choose from ['first', 'last']")
+
+
+# fields added after results were stored: left out of `config_hash` while at their default, so the
+# cells of older runs keep their hashes (and stay resumable)
+HASH_OMIT_AT_DEFAULT = {"TrainConfig": {"max_time_s": None, "warmup_steps": 0}}
+
+# the character language models' recipe (what `names train` used before the one loop): AdamW 3e-3,
+# decoupled decay 0.01, cosine to lr/10, clip 1, patience 4 on dev nats/char, big evaluation batches
+LM_RECIPE = {"epochs": 20, "batch_size": 64, "optimizer": "adamw", "lr": 3e-3, "weight_decay": 0.01,
+             "lr_schedule": "cosine", "grad_clip": 1.0, "patience": 4, "eval_batch_size": 1024}
 
 
 def check_positive(name: str, value: int, maximum: int | None = None) -> None:
@@ -97,7 +113,9 @@ def config_hash(*parts: Any) -> str:
     """A short stable hash of dataclasses / dicts, for result ids."""
     def norm(p: Any) -> Any:
         if hasattr(p, "__dataclass_fields__"):
-            return {"__type__": type(p).__name__, **asdict(p)}
+            omit = HASH_OMIT_AT_DEFAULT.get(type(p).__name__, {})
+            d = {k: v for k, v in asdict(p).items() if k not in omit or v != omit[k]}
+            return {"__type__": type(p).__name__, **d}
         return p
 
     text = json.dumps([norm(p) for p in parts], sort_keys=True, default=str)

@@ -9,7 +9,7 @@ from seqarena.analysis.common import loglog_slope
 from seqarena.analysis.gradients import (
     GradSettings,
     embedding_grad_norms,
-    encode_names,
+    load_names,
     gradient_flow,
     hidden_sweep,
     longrange_batch,
@@ -105,7 +105,12 @@ def test_hidden_sweep_on_the_seed_cities(tmp_path):
     assert rows[0]["corpus"] == "builtin:seed_cities.txt"
 
 
-def test_encode_names_targets_are_the_next_character():
-    x, y, V = encode_names(["AB", "C"])
-    assert V == 5  # pad, '.', A, B, C
-    assert x.tolist() == [[2, 3], [4, 0]] and y.tolist() == [[3, 1], [1, -100]]
+def test_hidden_sweep_trains_the_registry_rnn_through_fit(tmp_path):
+    from seqarena.models import count_params, create_model
+
+    rows = hidden_sweep([4], steps=8, batch=4, data_dir=tmp_path, device=CPU)
+    V = 2 + len(set("".join(load_names(tmp_path).names)))  # pad, boundary, the characters
+    assert rows[0]["params"] == count_params(create_model("rnn", "lm", V, d_hidden=4, one_hot=True))
+    assert rows[0]["steps"] == 8  # 15 cities in batches of 4: two epochs of 4 steps
+
+

@@ -127,6 +127,14 @@ CASES: list[tuple[str, list[str]]] = [
     ("compare-ray-no-address", ["compare", "--models", "bow", "--executor", "ray"]),
     ("compare-fold-subset-range", ["compare", "--dataset", "mr", "--models", "nbsvm", "--fold-subset", "99"]),
     *_spec_cases(),
+    # --- tune ---
+    ("tune-trials-0", ["tune", "--trials", "0"]),
+    ("tune-budget-neg", ["tune", "--budget-minutes", "-1"]),
+    ("tune-budget-nan", ["tune", "--budget-minutes", "nan"]),
+    ("tune-show-space-unknown", ["tune", "--show-space", "nosuch"]),
+    ("tune-spec-lr-nan-over-run", ["tune", "--config", "specs/lr_nan.toml", "--out", "run"]),
+    ("tune-language-models", ["tune", "--preset", "names", "--out", "run"]),
+    ("tune-no-dev-over-run", ["tune", "--preset", "seed", "--models", "nbsvm", "--trials", "1", "--out", "run"]),
     # --- train ---
     ("train-model", ["train", "--model", "gpt5", "--dataset", "seed-bigram"]),
     ("train-lm-model", ["train", "--model", "causal_cnn", "--dataset", "seed-bigram"]),

@@ -160,7 +160,7 @@ def test_empty_file_and_truncated_binary(tmp_path):
 def test_the_digest_is_remembered_across_processes_until_the_file_changes(tmp_path, monkeypatch):
     path = write_text(tmp_path / "v.txt")
     first = V.vectors_digest(path)
-    monkeypatch.setattr(V, "_file_digest", lambda *a: pytest.fail("hashed again"))
+    monkeypatch.setattr(V, "file_digest", lambda *a: pytest.fail("hashed again"))
     assert V.vectors_digest(path) == first  # from digests.json: no second read of the file
     monkeypatch.undo()
     monkeypatch.setenv("SEQARENA_VECTORS_CACHE", str(V.digest_cache()))

@@ -128,3 +128,43 @@ def test_ray_executor_runs_a_file_dataset(ray_address, tmp_path, capsys):
     got = {d: sorted((r["fold"], r["test_acc"], r["dataset"]) for r in
                      json.loads((tmp_path / d / "results.json").read_text())["rows"]) for d in ("ray", "local")}
     assert got["ray"] == got["local"] and len(got["ray"]) == 2 and got["ray"][0][2] == "mine"
+
+
+def test_ray_executor_runs_language_models_on_a_corpus_file(ray_address, tmp_path, capsys):
+    """LM cells carry their NameSource: Ray's workers read the corpus file themselves, rows as local."""
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL", "ELBA",
+                                "LENA", "NOA", "LOLA", "OLENA", "BENA", "NEL", "LEON", "NOEL", "LEONA", "LUNA"]))
+    argv = ["names", "compare", "--corpus", str(names), "--models", "ngram:order=2,rnn:d_hidden=4", "--epochs", "1",
+            "--threads", "1", "--device", "cpu", "--json"]
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--executor", "ray", "--address", ray_address, "--out", str(tmp_path / "ray")])
+    assert e.value.code == 0, capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main([*argv, "--jobs", "1", "--out", str(tmp_path / "local")])
+    assert e.value.code == 0, capsys.readouterr().err
+    got = {d: sorted((r["model"], r["test_nll"], r["task"]) for r in
+                     json.loads((tmp_path / d / "results.json").read_text())["rows"]) for d in ("ray", "local")}
+    assert got["ray"] == got["local"] and len(got["ray"]) == 2 and got["ray"][0][2] == "lm"
+
+
+@pytest.mark.slow
+def test_tune_on_ray_gives_the_local_trials(ray_address, tmp_path, capsys):
+    """`tune --executor ray`: Optuna workers as Ray tasks on the run directory's storage; one worker
+    with the same sampler seed proposes and scores the same trials as the local run."""
+    pytest.importorskip("optuna")
+    from tests.run.test_tune import write_files
+
+    spec = write_files(tmp_path, models='["tfidf_lr"]')
+    argv = ["tune", "--config", str(spec), "--trials", "4", "--seeds", "1", "--fold-subset", "0", "--threads", "1",
+            "--device", "cpu", "--seed", "5"]
+    for d, extra in (("ray", ["--executor", "ray", "--address", ray_address, "--jobs", "1"]), ("local", ["--jobs", "1"])):
+        with pytest.raises(SystemExit) as e:
+            main([*argv, *extra, "--out", str(tmp_path / d)])
+        assert e.value.code == 0, capsys.readouterr().err
+    got = {d: [(r["trial"], r["state"], r["params"], r["value"]) for r in
+               json.loads((tmp_path / d / "tune.json").read_text())["rows"]] for d in ("ray", "local")}
+    assert got["ray"] == got["local"] and len(got["ray"]) == 4
+    rows = {d: json.loads((tmp_path / d / "results.json").read_text())["rows"] for d in ("ray", "local")}
+    assert [r["test_acc"] for r in rows["ray"]] == [r["test_acc"] for r in rows["local"]]
+    assert rows["ray"][0]["tuned"] == "tuned (4 trials)"

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from seqarena.fsutil import atomic_write
+from seqarena.jsonutil import plain
 from seqarena.runtime import environment
 
 SCHEMA_VERSION = 1
@@ -21,19 +22,8 @@ def envelope(kind: str, device: torch.device, settings: dict, rows: list[dict], 
             "rows": rows, **extra}
 
 
-def _clean(o: Any) -> Any:
-    """NaN/inf -> null (JSON has no NaN), tuples -> lists, recursively."""
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
 def dumps(doc: dict) -> str:
-    return json.dumps(_clean(doc), indent=1, ensure_ascii=False, default=str)
+    return json.dumps(plain(doc), indent=1, ensure_ascii=False, default=str)
 
 
 def write_json(out_dir: Path, doc: dict) -> Path:

@@ -1,8 +1,8 @@
 """Gradient flow, measured (seed 004's vanishing gradient): the norm of dLoss/d(embedding at position
 t) against t, at initialisation and after brief training on the long-range probe (label: which of
 two signal tokens, D apart near the start, comes first), cut to a common length T. Plus a hidden-size sweep (seed 004
-contrasts 2, 128 and 1024) on a tiny, self-contained next-character task: seed 004's one-hot RNN,
-batched. It is deliberately minimal; the full char-LM models live elsewhere.
+contrasts 2, 128 and 1024) on city names: the registry's one-hot RNN language model (seed 004's),
+trained by the same `train.fit` as every model.
 Rows, summary and hidden_sweep: see ARCHITECTURE.md, `gradients.json`."""
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from torch import nn
 from seqarena import kernels
 from seqarena.config import TrainConfig
 from seqarena.data.batching import Split
+from seqarena.data.names import CharVocab, NameCorpus
+from seqarena.data.names import load_names as load_corpus
 from seqarena.data.probes import VOCAB_SIZE, make_probe
+from seqarena.errors import InputError
 from seqarena.models import count_params, create_model
-from seqarena.runtime import Stopwatch, seed_everything
 from seqarena.train import fit
+from seqarena.train.task import LM
 
 GRAD_MODELS = ("rnn", "gru", "lstm", "textcnn", "transformer")
-# seed 004's fifteen Spanish cities: the fallback corpus when the data directory is absent
 
 
 @dataclass(frozen=True)
@@ -107,83 +109,44 @@ def summarize(rows: list[dict]) -> list[dict]:
     return out
 
 
-# --- hidden-size sweep: seed 004's character RNN, batched ------------------------------------------
+# --- hidden-size sweep: seed 004's character RNN (the registry's one-hot rnn LM), through train.fit ---
 
-class TinyCharRNN(nn.Module):
-    """One-hot characters -> nn.RNN(tanh) -> linear over the alphabet (seed 004's GeneradorCiudades)."""
-
-    def __init__(self, n_chars: int, d_hidden: int) -> None:
-        super().__init__()
-        self.n_chars = n_chars
-        self.rnn = nn.RNN(n_chars, d_hidden, batch_first=True)
-        self.out = nn.Linear(d_hidden, n_chars)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, _ = self.rnn(F.one_hot(x, self.n_chars).float())  # (B, T, H)
-        return self.out(h)  # (B, T, C): logits of the next character
-
-
-def load_names(data_dir: Path | None) -> tuple[list[str], str]:
-    """Spanish city names (the `spanish-cities` corpus), else seed 004's fifteen built-in cities."""
-    from seqarena.data.names import load_names as load_corpus
-    from seqarena.errors import InputError
-
+def load_names(data_dir: Path | None) -> NameCorpus:
+    """Spanish city names (the `spanish-cities` corpus, upper case, seeded 90/10 train/dev), else seed
+    004's fifteen built-in cities (no held-out names: dev is train)."""
     try:
         c = load_corpus("spanish-cities", data_dir, split="none")
     except InputError:
         c = load_corpus("seed-cities", None, split="none")
-    return [n.upper() for n in c.names], c.source
-
-
-def encode_names(names: list[str]) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """x (N, L) = the name's characters, y (N, L) = the next character ('.' after the last); pad 0 in x,
-    -100 (ignored) in y. Ids: 0 pad, 1 '.', then the alphabet."""
-    chars = sorted(set("".join(names)))
-    ids = {c: i + 2 for i, c in enumerate(chars)}
-    L = max(len(n) for n in names)
-    x = torch.zeros(len(names), L, dtype=torch.long)
-    y = torch.full((len(names), L), -100, dtype=torch.long)
-    for r, n in enumerate(names):
-        seq = [ids[c] for c in n]
-        x[r, : len(seq)] = torch.tensor(seq)
-        y[r, : len(seq)] = torch.tensor(seq[1:] + [1])
-    return x, y, len(chars) + 2
+    names = [n.upper() for n in c.names]
+    perm = torch.randperm(len(names), generator=torch.Generator().manual_seed(0)).tolist()
+    n_dev = len(names) // 10 if len(names) >= 10 else 0
+    dev, train = [names[i] for i in perm[:n_dev]], [names[i] for i in perm[n_dev:]]
+    return NameCorpus(c.name, c.source, names, {"train": train, "dev": dev, "test": []},
+                      CharVocab.from_names(names), "sweep-90/10", len(names), 0, False)
 
 
 def hidden_sweep(hiddens: list[int], steps: int, batch: int, data_dir: Path | None, device: torch.device,
                  seed: int = 0, on_step=None) -> list[dict]:
-    """Train one TinyCharRNN per hidden size for `steps` Adam steps on random batches of 90 % of the
-    names; report the last-step train loss and the loss on the other 10 % (nats per character)."""
-    names, corpus = load_names(data_dir)
-    x, y, V = encode_names(names)
-    g = seed_everything(seed)
-    perm = torch.randperm(len(names), generator=g)
-    n_val = max(1, len(names) // 10) if len(names) >= 10 else 0
-    val, tr = perm[:n_val], perm[n_val:]
-    x, y = x.to(device), y.to(device)
+    """Train the registry's one-hot tanh RNN language model (seed 004's GeneradorCiudades) per hidden
+    size with `train.fit` (task LM: Adam 3e-3, clip 1, about `steps` steps of `batch` names); report
+    the last epoch's train loss and the dev loss (nats per character, stop token included)."""
+    c = load_names(data_dir)
+    train = c.tensors("train")
+    dev = c.tensors("dev") if c.splits["dev"] else train  # the 15-city fallback has no held-out names
+    epochs = max(1, math.ceil(steps / math.ceil(len(train) / batch)))
+    # clip 1: tanh RNNs at H=1024 blow up without it
+    cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=3e-3, grad_clip=1.0, eval_batch_size=1024)
     rows = []
     for H in hiddens:
         torch.manual_seed(seed)
-        model = TinyCharRNN(V, H).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-        clock = Stopwatch(device)
-        loss = torch.zeros(())
-        with clock.time():
-            for _ in range(steps):
-                idx = tr[torch.randint(len(tr), (min(batch, len(tr)),), generator=g)].to(device)
-                logits = model(x[idx])
-                loss = F.cross_entropy(logits.reshape(-1, V), y[idx].reshape(-1), ignore_index=-100)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # tanh RNNs at H=1024 blow up without it
-                opt.step()
-        with torch.no_grad():
-            ev = val if n_val else tr  # the 15-city fallback has no held-out names
-            vl = F.cross_entropy(model(x[ev.to(device)]).reshape(-1, V), y[ev.to(device)].reshape(-1),
-                                 ignore_index=-100)
-        rows.append({"hidden": H, "params": count_params(model), "steps": steps, "batch": batch,
-                     "final_train_loss": float(loss.detach()), "val_loss": float(vl), "val_is_train": not n_val,
-                     "train_time_s": clock.seconds, "ms_per_step": 1000 * clock.seconds / steps, "corpus": corpus})
+        model = create_model("rnn", "lm", c.vocab.size, None, d_hidden=H, one_hot=True)
+        res = fit(model, train, cfg=cfg, device=device, seed=seed, task=LM)  # no dev: the last epoch is kept
+        vl = LM.scores(model, dev.to(device), cfg.eval_batch_size)["nll"]
+        rows.append({"hidden": H, "params": count_params(model), "steps": res.steps, "batch": batch,
+                     "final_train_loss": res.history[-1]["train_loss"], "val_loss": vl,
+                     "val_is_train": not c.splits["dev"], "train_time_s": res.train_time_s,
+                     "ms_per_step": 1000 * res.train_time_s / max(res.steps, 1), "corpus": c.source})
         if on_step is not None:
             on_step(H)
     return rows

@@ -18,6 +18,7 @@ import typer
 from seqarena.cli.common import fail
 from seqarena.cli.compare import compare
 from seqarena.cli.data import data_app
+from seqarena.cli.default_run import run_command
 from seqarena.cli.evaluate import evaluate
 from seqarena.cli.export import export
 from seqarena.cli.serve import serve
@@ -30,6 +31,7 @@ from seqarena.cli.scale import scale
 from seqarena.cli.theory import theory
 from seqarena import __version__
 from seqarena.cli.train import train
+from seqarena.cli.tune import tune
 from seqarena.errors import InputError
 
 app = typer.Typer(
@@ -60,7 +62,9 @@ def _root(
     Example: `seqarena compare --train reviews.csv --text-column body --label-column stars --out runs/reviews`"""
 
 
+app.command("run")(run_command)
 app.command()(compare)
+app.command()(tune)
 app.add_typer(data_app, name="data")
 app.command()(train)
 app.command()(predict)

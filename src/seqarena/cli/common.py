@@ -57,13 +57,83 @@ def check_number(flag: str, value: float | None, lo: float | None = None, hi: fl
         check_float(flag, value, lo, hi, lo_open, hi_open)
 
 
-def progress_bar(transient: bool = False) -> Progress:
-    """A progress bar on stderr with elapsed time and an ETA."""
+def progress_bar(transient: bool = False) -> Progress | _StepBar:
+    """A progress bar on stderr with elapsed time and an ETA. Inside a `whole_run` (`seqarena run`),
+    the command's bar joins the whole run's display, under its bar over every step."""
+    if _session is not None:
+        return _StepBar(_session)
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
         console=err_console, transient=transient,
     )
+
+
+class _WholeRun:
+    """One bar over a sequence of steps, each worth a share of the whole (its expected share of the
+    time); a step's own bar moves the whole one by its fraction done."""
+
+    def __init__(self, progress: Progress, task) -> None:
+        self.progress, self.task = progress, task
+        self.done = 0.0  # weight of the finished steps
+        self.weight = 0.0  # weight of the running step
+
+    def set_fraction(self, fraction: float) -> None:
+        self.progress.update(self.task, completed=self.done + self.weight * min(max(fraction, 0.0), 1.0))
+
+
+_session: _WholeRun | None = None
+
+
+class _StepBar:
+    """What `progress_bar()` gives inside a whole run: the Progress API the commands use (add_task,
+    update, advance), on the whole run's display; its first task drives the whole bar."""
+
+    def __init__(self, run: _WholeRun) -> None:
+        self.run, self.tasks = run, []
+
+    def __enter__(self) -> _StepBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for t in self.tasks:
+            self.run.progress.remove_task(t)
+
+    def add_task(self, description: str, total: float | None = None, **kw):
+        t = self.run.progress.add_task("  " + description, total=total, **kw)
+        self.tasks.append(t)
+        return t
+
+    def update(self, task, **kw) -> None:
+        if "description" in kw:
+            kw["description"] = "  " + kw["description"]
+        self.run.progress.update(task, **kw)
+        self._follow(task)
+
+    def advance(self, task, advance: float = 1) -> None:
+        self.run.progress.advance(task, advance)
+        self._follow(task)
+
+    def _follow(self, task) -> None:
+        if self.tasks and task == self.tasks[0]:
+            t = self.run.progress.tasks[[x.id for x in self.run.progress.tasks].index(task)]
+            if t.total:
+                self.run.set_fraction(t.completed / t.total)
+
+
+@contextmanager
+def whole_run(total: float, description: str) -> Iterator[_WholeRun]:
+    """A bar over the whole of several commands run in this process; `progress_bar()` joins it."""
+    global _session
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f} %"),
+        TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=err_console)
+    with progress:
+        _session = _WholeRun(progress, progress.add_task(description, total=total))
+        try:
+            yield _session
+        finally:
+            _session = None
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import List, Optional
 
@@ -17,13 +18,14 @@ import typer
 
 from seqarena.checks import MAX_EPOCHS, MAX_JOBS, MAX_SEEDS, MAX_THREADS
 from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar, warnings_as_lines
-from seqarena.cli.compare_output import METRICS, clean, render_per_class, render_tables, summary
+from seqarena.cli.compare_output import METRICS, clean, describe, render_per_class, render_tables, summary
+from seqarena.cli.lm_output import render_lm_table
 from seqarena.data import DATASETS
 from seqarena.data.files import file_source
 from seqarena.data.inspect import inspect_dataset, summary_line
 from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
-from seqarena.errors import InputError
+from seqarena.errors import FieldError, InputError
 from seqarena.fsutil import atomic_write, check_output_dir
 from seqarena.report import write_report
 from seqarena.report.i18n import LANGS, check_lang
@@ -31,9 +33,12 @@ from seqarena.run import Cell, ResultsStore, run_cells
 from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS, Event
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS, fold_digest
+from seqarena.models.hparams import check_hparams
+from seqarena.run.lm import parse_model_spec, spec_label
+from seqarena.run.spec import (Spec, expand, hparams_of, load_preset, load_spec, model_names, preset_names,
+                               spec_task, with_overrides)
 from seqarena.cli.vectors import EMBEDDINGS_HELP, MODE_HELP, prepare_cells
 from seqarena.run import embeddings as vectors
-from seqarena.run.spec import Spec, expand, load_preset, load_spec, preset_names, with_overrides
 from seqarena.run.store import Heartbeat, new_owner
 from seqarena.runtime import available_cores, resolve_device
 
@@ -85,7 +90,9 @@ def compare(
 
     With no arguments: seed 000's experiment (`--preset seed`: synthetic signal-bigram task, Adam 1e-3,
     batch 64, 10 epochs) for gru, bilstm, textcnn, cnn_rnn, transformer and bow. `--preset kim` runs
-    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model.
+    Kim (2014)'s CNN-rand protocol on MR, SST-2 and Subj for every model. `--preset names` compares the
+    character-level language models on a name corpus by test nats/char: `seqarena compare --preset names
+    --seeds 3 --out runs/names` (or `--dataset hispanic-cities`; `names compare --corpus FILE` for a file).
 
     Your own data: `seqarena compare --train reviews.csv --text-column body --label-column stars
     --models textcnn,gru,bilstm,nbsvm --seeds 3 --out runs/reviews` (without --test: 10-fold CV;
@@ -93,6 +100,15 @@ def compare(
 
     Pretrained vectors: `seqarena compare --preset kim-nonstatic --embeddings glove.6B.300d.txt --dataset mr
     --models textcnn` (or --embedding-mode static|non-static|multichannel with any preset)."""
+    run_compare(**locals())
+
+
+def run_compare(config, preset, models, datasets, epochs, seeds, protocol, folds, fold_subset, executor, address,
+                device, threads, jobs, out, data_dir, as_json, train_files, dev_files, test_files, fmt, text_column,
+                label_column, tokenizer, min_freq, max_vocab, name, metric, per_class, lang="en",
+                names_source=None, embeddings=None, embedding_mode=None) -> None:
+    """`compare` with its flags as arguments; `names_source` (a data.names.NameSource) is the name
+    corpus `names compare --corpus FILE` compares."""
     for flag, value, most in (("--epochs", epochs, MAX_EPOCHS), ("--seeds", seeds, MAX_SEEDS),
                               ("--jobs", jobs, MAX_JOBS), ("--threads", threads, MAX_THREADS)):
         check_min(flag, value, 1, most)
@@ -123,42 +139,62 @@ def compare(
         if train_files:
             files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
                                 tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
-        spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds, files)
+        spec = _spec(config, preset, models, datasets, epochs, seeds, protocol, folds, files or names_source)
         if embedding_mode is not None:
             vectors.check_mode(embedding_mode)
-        spec = with_overrides(spec, embeddings=str(embeddings.expanduser().resolve()) if embeddings else None, embedding_mode=embedding_mode)
+        spec = with_overrides(spec, embeddings=str(embeddings.expanduser().resolve()) if embeddings else None,
+                              embedding_mode=embedding_mode)
         subset = _fold_subset(fold_subset)
         cells = expand(spec, ddir, subset)
 
     if (folds is not None or subset is not None) and all(c.fold is None for c in cells):
         raise InputError("--folds/--fold-subset: no dataset here is evaluated by cross-validation "
                          f"({', '.join(spec.datasets)}: evaluated on the given test split); add --protocol cv")
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     if jobs is None:  # on CPU one worker per core; a GPU is shared better by one process; Ray decides itself
-        jobs = 0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
+        jobs = 0 if executor == "ray" else 1 if torch_dev.type != "cpu" else max(1, min(available_cores(), len(cells)))
 
     if out is None:  # every run is kept, so `report` and `recommend` always have something to read
         out = default_run_dir()
         err_console.print(f"no --out given: writing this run to {out}/", markup=False, highlight=False, soft_wrap=True)
     cells = prepare_cells(cells, lambda ref: dataset(ref, ddir), out / "vectors")  # pretrained vectors, cached
-    store = ResultsStore(out / "results.sqlite")
-    owner = new_owner()  # this run's name on the cells it claims in the store
-    todo = _prepare_store(store, spec, cells, ddir, owner)
-    if not as_json:  # a one-line look at each text dataset before the work starts
+
+    def look() -> None:  # a one-line look at each text dataset before the work starts
         for ds in spec.datasets:
             data = dataset(spec.ref(ds), ddir)
             if data.vocab is not None:
                 err_console.print(summary_line(inspect_dataset(data)), markup=False, highlight=False, soft_wrap=True)
+
+    execute([(spec, cells)], out, executor, jobs, threads, str(torch_dev), ddir, address, metric, as_json, per_class,
+            lang=lang, before_run=None if as_json else look)
+
+
+def execute(parts: list[tuple[Spec, list[Cell]]], out: Path, executor: str, jobs: int, threads: int | None,
+            dev: str, ddir: str | None, address: str | None, metric: str, as_json: bool, per_class: bool,
+            annotate: Callable[[dict], dict] | None = None, lang: str = "en",
+            before_run: Callable[[], None] | None = None) -> list[dict]:
+    """Run the cells of one or more specs (each its own experiment in the store) into `out`: store,
+    summary table with the paired tests, results.json, the report; returns the done rows. `annotate`
+    adds fields to each finished row before it is stored (`tune` marks its rows as tuned); `before_run` is
+    called once the store accepted the specs, before any cell runs."""
+    spec = parts[0][0]
+    cells = [c for _, cs in parts for c in cs]
+    store = ResultsStore(out / "results.sqlite")
+    owner = new_owner()  # this run's name on the cells it claims in the store
+    todo = [c for sp, cs in parts for c in _prepare_store(store, sp, cs, ddir, owner)]
+    if before_run is not None:
+        before_run()
     skipped: set[int] = set()  # cells another run holds
     errors: dict[int, str] = {}  # cells that failed here: their one-line error
-    rows = _run(todo, len(cells), spec, executor, jobs, threads, str(dev), ddir, address, store, owner,
-                skipped, errors)
+    rows = _run(todo, len(cells), spec, executor, jobs, threads, dev, ddir, address, store, owner,
+                skipped, errors, annotate)
     ids = {c.cell_id for c in cells}
-    rows = [r for r in store.rows("done", spec.name) if r["cell_id"] in ids]
+    rows = [r for sp, _ in parts for r in store.rows("done", sp.name) if r["cell_id"] in ids]
     store.close()
     order = {c.cell_id: i for i, c in enumerate(cells)}  # the table follows the spec's order
     rows = sorted((r for r in rows if r is not None), key=lambda r: order[r["cell_id"]])
-    table, tests = summary(rows, METRICS[metric])
+    rank = "test_nll" if spec.task == "lm" else METRICS[metric]  # language models: lowest test nats/char
+    table, tests = summary(rows, rank)
     if rows or not (out / "results.json").is_file():  # never replace results by none
         save_results(out, rows, table, tests)
     if rows:
@@ -166,8 +202,11 @@ def compare(
     if as_json:
         print(json.dumps(clean(table), indent=1, default=str))
     else:
-        for t in render_tables(table, cells, spec, str(dev), METRICS[metric], out_console.width):
-            out_console.print(t)
+        if spec.task == "lm":
+            out_console.print(render_lm_table(table, rows, f"{describe(cells, spec, spec.datasets[0], dev)}"))
+        else:
+            for t in render_tables(table, cells, spec, dev, rank, out_console.width):
+                out_console.print(t)
         if per_class:
             for t in render_per_class(rows):
                 out_console.print(t)
@@ -182,6 +221,7 @@ def compare(
         err_console.print(f"{len(errors)} cell(s) failed, e.g. {todo[i].cell_id}: {error}{again}",
                           highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1)
+    return rows
 
 
 def default_run_dir() -> Path:
@@ -201,12 +241,11 @@ def _spec(config: Path | None, preset: str | None, models: str | None, datasets:
         raise InputError("--config and --preset: give one of them")
     if preset is not None and preset not in preset_names():
         parse_list(preset, "--preset", preset_names())
-    spec = load_spec(config) if config is not None else load_preset(preset or "seed")
-    names = None
-    if models is not None:
-        names = parse_list(models, "--models", classifier_names() + ["all"])
-        names = classifier_names() if "all" in names else names
     ds = parse_list(datasets, "--dataset", sorted(DATASETS)) if datasets is not None else None
+    if preset is None and config is None and ds and files is None and spec_task(tuple(ds), {}) == "lm":
+        preset = "names"  # name corpora without a spec: the language models' preset
+    spec = load_spec(config) if config is not None else load_preset(preset or "seed")
+    names, hparams = _models(models, spec, ds, files)
     if ds is not None:  # the spec's file datasets are replaced too
         spec = with_overrides(spec, files={k: v for k, v in spec.files.items() if k in ds})
     if files is not None:  # --train: the file dataset replaces the spec's datasets (beside any --dataset)
@@ -214,10 +253,42 @@ def _spec(config: Path | None, preset: str | None, models: str | None, datasets:
         spec = with_overrides(spec, files={**spec.files, files.name: files})
     spec = with_overrides(
         spec, datasets=tuple(ds) if ds else None, models=tuple(names) if names else None,
+        per_model={**spec.per_model, **hparams} if hparams else None,
         seeds=tuple(range(seeds)) if seeds is not None else None,
         train={"epochs": epochs} if epochs is not None else None,
         protocol={k: v for k, v in (("kind", protocol), ("folds", folds)) if v is not None} or None)
     return spec
+
+
+def _models(models: str | None, spec: Spec, ds: list[str] | None, files) -> tuple[list[str] | None, dict]:
+    """--models as names (validated for the task of the datasets compared) and the per-model
+    hyperparameters of NAME:key=value entries (e.g. gru:d_hidden=256)."""
+    task = spec_task(tuple(ds or spec.datasets) + ((files.name,) if files is not None else ()),
+                     {**spec.files, **({files.name: files} if files is not None else {})})
+    if task != spec.task:
+        raise InputError(f"--dataset: {', '.join(ds or [])} is a {'name corpus' if task == 'lm' else 'classification dataset'}, "
+                         f"but the spec {spec.source} is for {'language models' if spec.task == 'lm' else 'classifiers'}; "
+                         f"use --preset {'names' if task == 'lm' else 'seed'} or a spec of that task")
+    if models is None:
+        return None, {}
+    specs = [parse_model_spec(m) for m in models.split(",") if m.strip()]
+    choices = model_names(task)
+    names = parse_list(",".join(n for n, _ in specs), "--models", choices + ["all"])
+    if len(set(names)) < len(names):
+        raise InputError(f"--models: '{models}' names a model twice; a comparison has one configuration per model")
+    hparams = {}
+    for n, over in specs:
+        if over:
+            known = hparams_of(n, task)
+            unknown = sorted(set(over) - set(known))
+            if unknown:
+                raise InputError(f"--models: model '{n}': unknown setting(s) {unknown}; choose from {sorted(known)}")
+            try:
+                check_hparams(n, {**known, **over})
+            except FieldError as e:
+                raise InputError(f"--models: '{spec_label(n, over)}': {e}") from None
+            hparams[n] = over
+    return (choices if "all" in names else names), hparams
 
 
 def _fold_subset(value: str | None) -> tuple[int, ...] | None:
@@ -254,7 +325,8 @@ def _prepare_store(store: ResultsStore, spec: Spec, cells: list[Cell], data_dir:
 
 def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, threads: int | None,
          device: str, data_dir: str | None, address: str | None, store: ResultsStore | None, owner: str,
-         skipped: set[int], errors: dict[int, str]) -> list[dict | None]:
+         skipped: set[int], errors: dict[int, str],
+         annotate: Callable[[dict], dict] | None = None) -> list[dict | None]:
     """Run the cells with a progress bar (units: epochs; a sparse baseline counts one), storing each
     finished cell at once. With a store each cell is claimed first (a cell another run holds is
     skipped), and the claims' leases are renewed until the run ends."""
@@ -277,7 +349,7 @@ def _run(todo: list[Cell], n_cells: int, spec: Spec, executor: str, jobs: int, t
                 elif e.kind == "failed":
                     errors[e.index] = e.row["error"]
                 if store is not None and e.kind == "done":
-                    store.put(e.row)
+                    store.put(annotate(e.row) if annotate is not None else e.row)
                 elif store is not None and e.kind == "failed":
                     store.put_failed(todo[e.index].ids(), e.row["error"])
                 bar.advance(task, budget[e.index] - advanced[e.index])  # early stopping skips epochs

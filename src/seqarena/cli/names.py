@@ -12,28 +12,31 @@ from rich.table import Table
 
 from seqarena.checks import MAX_BATCH, MAX_EPOCHS, MAX_NAME_LEN, MAX_SAMPLES, MAX_SEED, MAX_THREADS
 from seqarena.cli.common import check_min, check_number, err_console, out_console, progress_bar
-from seqarena.data.names import CORPORA, SPLITS, NameCorpus, load_names
+from seqarena.cli.compare import run_compare
+from seqarena.config import LM_RECIPE, TrainConfig
+from seqarena.data.names import NAME_CORPORA, SPLITS, NameCorpus, load_names, name_source
 from seqarena.errors import FieldError, InputError
 from seqarena.fsutil import check_output_file
+from seqarena.jsonutil import plain
+from seqarena.report.i18n import LANGS
 from seqarena.models import list_models, model_hparams
 from seqarena.models.hparams import check_hparams
-from seqarena.run.lm import load_lm, parse_model_spec, plain_row, save_lm, spec_label, train_lm
+from seqarena.run.lm import default_epochs, load_lm, save_lm, train_lm
 from seqarena.runtime import resolve_device, set_threads
-from seqarena.train.lm import LMTrainConfig, default_epochs
 from seqarena.train.sampling import check_sampling, mark_samples, sample_names, sample_stats
 
 names_app = typer.Typer(
-    help="Character-level language models that learn and invent names.",
+    help="Character-level language models that learn and invent names. "
+    "Example: `seqarena names train --corpus seed-cities --model rnn --hidden 128 --one-hot`",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 DEFAULT_CKPT = Path("runs/names/last.pt")
-COMPARE_MODELS = "ngram:order=2,ngram:order=4,rnn,gru,lstm,causal_cnn,transformer"
 MARK_TAGS = {"training": " (t)", "held-out real": " (h)", "new": ""}
 
 CorpusOpt = typer.Option(
-    "spanish-cities", "--corpus", help=f"Built-in corpus {list(CORPORA)} or a file, one name a line."
+    "spanish-cities", "--corpus", help=f"Built-in corpus {list(NAME_CORPORA)} or a file, one name a line."
 )
 DataDirOpt = typer.Option(
     None, "--data-dir", help="Shared data directory [default: $SEQARENA_DATA, else ../shared/data]."
@@ -49,7 +52,7 @@ EpochsOpt = typer.Option(
 )
 BatchOpt = typer.Option(64, "--batch-size", help="Names per batch.")
 LrOpt = typer.Option(3e-3, "--lr", help="AdamW peak learning rate (cosine decay to a tenth).")
-PatienceOpt = typer.Option(4, "--patience", help="Stop after this many epochs without a better val NLL.")
+PatienceOpt = typer.Option(4, "--patience", help="Stop after this many epochs without a better dev NLL.")
 MaxTimeOpt = typer.Option(None, "--max-time", help="Stop a model's training after this many seconds.")
 DeviceOpt = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps.")
 ThreadsOpt = typer.Option(
@@ -68,7 +71,7 @@ def _corpus(
     dup = f"{c.n_duplicates:,} duplicate line(s) {'removed' if c.deduped else 'kept (--dedupe removes them)'}"
     err_console.print(
         f"{c.name}: {len(c.names):,} names from {c.source}; {dup}; {len(c.vocab.chars)} characters; "
-        f"split {c.split}: train {len(c.splits['train']):,} / val {len(c.splits['val']):,} / "
+        f"split {c.split}: train {len(c.splits['train']):,} / dev {len(c.splits['dev']):,} / "
         f"test {len(c.splits['test']):,}"
     )
     return c
@@ -76,19 +79,15 @@ def _corpus(
 
 def _train_config(
     corpus: NameCorpus, epochs: int | None, batch_size: int, lr: float, patience: int, max_time: float | None
-) -> LMTrainConfig:
+) -> TrainConfig:
+    """The LM recipe (config.LM_RECIPE) with the flags; the same `TrainConfig` as every model's."""
     check_min("--epochs", epochs, 1, MAX_EPOCHS)
     check_min("--batch-size", batch_size, 1, MAX_BATCH)
     check_min("--patience", patience)
     check_number("--max-time", max_time, 0.0, lo_open=True)
     n = len(corpus.splits["train"])
-    return LMTrainConfig(
-        epochs=epochs or default_epochs(n, batch_size),
-        batch_size=batch_size,
-        lr=lr,
-        patience=patience,
-        max_time_s=max_time,
-    )
+    return TrainConfig(**{**LM_RECIPE, "epochs": epochs or default_epochs(n, batch_size), "batch_size": batch_size,
+                          "lr": lr, "patience": patience, "max_time_s": max_time})
 
 
 @names_app.command()
@@ -116,12 +115,13 @@ def train(
     device: str = DeviceOpt,
     threads: int = ThreadsOpt,
     checkpoint: Path = typer.Option(
-        DEFAULT_CKPT, "--checkpoint", help="Where the best-by-val model is saved."
+        DEFAULT_CKPT, "--checkpoint", help="Where the best-by-dev model is saved."
     ),
     n_samples: int = typer.Option(5, "--n", help="Samples drawn after training."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Train one model on a corpus, save its best-by-val checkpoint and show its metrics and samples."""
+    """Train one model on a corpus, save its best-by-dev checkpoint and show its metrics and samples.
+    Example: `seqarena names train --corpus seed-cities --model rnn --hidden 128 --one-hot`."""
     overrides = _flag_overrides(
         model,
         hidden=hidden,
@@ -134,14 +134,14 @@ def train(
     check_min("--n", n_samples, 1, MAX_SAMPLES)
     _check_run_flags(seed, threads, epochs, batch_size, lr, patience, max_time)
     check_output_file(checkpoint, "--checkpoint")
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     set_threads(threads)
     c = _corpus(corpus, data_dir, split, ascii_fold, dedupe, seed)
     cfg = _train_config(c, epochs, batch_size, lr, patience, max_time)
     with progress_bar(transient=True) as bar:
         task = bar.add_task(f"{model} on {c.name}", total=cfg.epochs)
         row, m = train_lm(
-            c, model, overrides, cfg, dev, seed, n_samples, on_epoch=lambda r: bar.advance(task)
+            c, model, overrides, cfg, torch_dev, seed, n_samples, on_epoch=lambda r: bar.advance(task)
         )
     save_lm(checkpoint, m, c, row)
     err_console.print(
@@ -180,7 +180,7 @@ def sample(
     model, vocab, ckpt = load_lm(checkpoint)
     samples = sample_names(model, vocab, n, temperature, top_k, prefix, max_len or ckpt["max_len"], seed)
     splits = ckpt["splits"]
-    marks = mark_samples(samples, splits["train"], splits["val"] + splits["test"])
+    marks = mark_samples(samples, splits["train"], splits["dev"] + splits["test"])
     stats = sample_stats(samples, marks)
     if as_json:
         print(json.dumps({"samples": [{"name": s, "mark": m} for s, m in zip(samples, marks)], **stats}))
@@ -196,67 +196,39 @@ def sample(
 @names_app.command()
 def compare(
     corpus: str = CorpusOpt,
-    models: str = typer.Option(COMPARE_MODELS, "--models", help="Comma-separated NAME[:key=value...] specs."),
+    models: str | None = typer.Option(
+        None, "--models", help="Comma-separated NAME[:key=value...] [default: every LM in the registry]."),
     data_dir: Path | None = DataDirOpt,
     split: str | None = SplitOpt,
     ascii_fold: bool = AsciiOpt,
     dedupe: bool = DedupeOpt,
-    seed: int = SeedOpt,
-    epochs: int | None = typer.Option(
-        None, "--epochs", help="Max epochs per model [default: 8, more on tiny corpora]."
-    ),
-    batch_size: int = BatchOpt,
-    lr: float = typer.Option(
-        1e-2,
-        "--lr",
-        help="AdamW peak learning rate (cosine decay to a tenth); higher than "
-        "`names train`'s 3e-3 because the default budget is short.",
-    ),
-    patience: int = PatienceOpt,
-    max_time: float | None = MaxTimeOpt,
+    seeds: int | None = typer.Option(None, "--seeds", help="Repeats with seeds 0..N-1 (mean ± std, 95 % CI)."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Max epochs per model [default: the preset's 8]."),
+    executor: str = typer.Option("local", "--executor", help="local (worker processes) or ray."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address HOST:PORT."),
     device: str = DeviceOpt,
-    threads: int = ThreadsOpt,
+    threads: int | None = typer.Option(None, "--threads", help="Torch threads per worker."),
+    jobs: int | None = typer.Option(None, "--jobs", help="Cells trained in parallel [default: one per core]."),
+    out: Path | None = typer.Option(None, "--out", help="Run directory (results.sqlite, resumable; report.html)."),
     as_json: bool = JsonOpt,
+    lang: str = typer.Option("en", "--lang", help=f"Language of the report written into --out: {', '.join(LANGS)}."),
 ) -> None:
-    """Train every model on the same corpus and split; one table of NLL, cost and samples.
-    With no arguments: spanish-cities, 7 models, under 3 minutes on 2 CPU cores."""
-    _check_run_flags(seed, threads, epochs, batch_size, lr, patience, max_time)
-    specs = [parse_model_spec(s) for s in models.split(",") if s.strip()]
-    if not specs:
-        raise InputError(f"--models: empty list; choose from {list_models('lm')}")
-    for name, overrides in specs:
-        _check_overrides(name, overrides)
-    dev = resolve_device(device)
-    set_threads(threads)
-    c = _corpus(corpus, data_dir, split, ascii_fold, dedupe, seed)
-    cfg = _train_config(
-        c,
-        epochs or default_epochs(len(c.splits["train"]), batch_size, epochs=8),
-        batch_size,
-        lr,
-        patience,
-        max_time,
-    )
-    rows = []
-    with progress_bar(transient=True) as bar:
-        task = bar.add_task(f"compare on {c.name}", total=len(specs) * cfg.epochs)
-        for name, overrides in specs:
-            bar.update(task, description=f"{name} on {c.name}")
-            done = bar.tasks[0].completed
-            row, _ = train_lm(c, name, overrides, cfg, dev, seed, on_epoch=lambda r: bar.advance(task))
-            bar.update(task, completed=done + cfg.epochs)  # early stopping may skip epochs
-            rows.append(row)
-    if as_json:
-        print(json.dumps([_public(r) for r in rows]))
-        return
-    out_console.print(
-        render_table(
-            rows, f"{c.name} ({c.split} split), up to {cfg.epochs} epochs, seed {seed}, device {dev}"
-        )
-    )
-    out_console.print(
-        "samples: (t) = a training name, (h) = a held-out real name, unmarked = new", markup=False
-    )
+    """`seqarena compare --preset names` on one corpus: every model through the results store (resume),
+    seeds, paired tests, executors and the report. Example:
+    `seqarena names compare --corpus spanish-cities --seeds 3 --out runs/names`."""
+
+    ref = None
+    if corpus in NAME_CORPORA and not (split or ascii_fold or dedupe) and data_dir is None:
+        dataset = corpus
+    else:  # a file, or a built-in corpus read differently: a dataset identified by its contents
+        ref = name_source(corpus, data_dir, ascii_fold=ascii_fold, dedupe=dedupe, split=split)
+        dataset = ref.name
+    run_compare(config=None, preset="names", models=models, datasets=None if ref else dataset, epochs=epochs,
+                seeds=seeds, protocol=None, folds=None, fold_subset=None, executor=executor, address=address,
+                device=device, threads=threads, jobs=jobs, out=out, data_dir=data_dir, as_json=as_json,
+                train_files=None, dev_files=None, test_files=None, fmt=None, text_column=None,
+                label_column=None, tokenizer=None, min_freq=None, max_vocab=None, name=None,
+                metric="accuracy", per_class=False, lang=lang, names_source=ref)
 
 
 # each `names train` convenience flag and the hyperparameter(s) it sets (n_heads: the rule it meets with d_model)
@@ -289,34 +261,19 @@ def _flag_overrides(model: str, **flags: Any) -> dict[str, Any]:
     return out
 
 
-def _check_overrides(name: str, overrides: dict[str, Any]) -> None:
-    if name not in list_models("lm"):
-        has = " (it is a classifier: it has no task 'lm')" if name in list_models() else ""
-        raise InputError(f"--models: unknown model '{name}'{has}; choose from {list_models('lm')}")
-    known = model_hparams(name, "lm")
-    unknown = sorted(set(overrides) - set(known))
-    if unknown:
-        raise InputError(
-            f"--models: model '{name}': unknown setting(s) {unknown}; choose from {sorted(known)}"
-        )
-    try:
-        check_hparams(name, {**known, **overrides})
-    except FieldError as e:
-        raise InputError(f"--models: '{spec_label(name, overrides)}': {e}") from None
-
-
 def _check_run_flags(seed: int, threads: int, epochs: int | None, batch_size: int, lr: float,
                      patience: int, max_time: float | None) -> None:
     """The flags `names train` and `names compare` share, checked before any corpus is read."""
     check_min("--seed", seed, 0, MAX_SEED)
     check_min("--threads", threads, 1, MAX_THREADS)
     check_min("--epochs", epochs, 1, MAX_EPOCHS)
-    LMTrainConfig(epochs=epochs or 1, batch_size=batch_size, lr=lr, patience=patience, max_time_s=max_time)
+    TrainConfig(**{**LM_RECIPE, "epochs": epochs or 1, "batch_size": batch_size, "lr": lr, "patience": patience,
+                   "max_time_s": max_time})
 
 
 def _public(row: dict) -> dict:
     """The JSON row: everything but the per-epoch history and the environment's long strings."""
-    return plain_row({k: v for k, v in row.items() if k not in ("history",)})
+    return plain({k: v for k, v in row.items() if k not in ("history",)})
 
 
 def render_table(rows: list[dict], title: str) -> Table:
@@ -325,7 +282,7 @@ def render_table(rows: list[dict], title: str) -> Table:
         "model",
         "params",
         "train nats/char",
-        "val",
+        "dev",
         "test",
         "test bpc",
         "train s",
@@ -342,7 +299,7 @@ def render_table(rows: list[dict], title: str) -> Table:
             r["model"],
             params,
             _f(r["train_nll"]),
-            _f(r["val_nll"]),
+            _f(r["dev_nll"]),
             _f(r["test_nll"]),
             _f(r["test_bpc"]),
             f"{r['train_time_s']:.1f}",

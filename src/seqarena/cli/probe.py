@@ -46,7 +46,9 @@ def probe(
     """Each probe isolates one row of the seed's table (n-grams, long context, order, counting) and has
     a difficulty knob; every model is trained on every probe at every difficulty with the same budget.
     Every probe's easiest difficulty runs first; Ctrl-C or SIGTERM stops the sweep and prints (and,
-    with --out, has already saved) the cells that finished."""
+    with --out, has already saved) the cells that finished.
+
+    Example: `seqarena probe --quick --out runs/latest`"""
     names = parse_models(models, list_models("classify"))
     probes = parse_list(tasks, "--tasks", list(PROBES))
     check_min("--epochs", epochs, 1, MAX_EPOCHS)
@@ -68,7 +70,7 @@ def probe(
     # texts are at most about 2 x difficulty + 40 tokens long (longrange, count), held as int64
     check_tokens("--n-train/--difficulties", settings.n_train + settings.n_test, 2 * hardest + 64)
     check_min("--threads", threads, 1, MAX_THREADS)
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     set_threads(threads)
     cells = plan(names, sweeps, seeds)
     rows: list[dict] = []
@@ -76,7 +78,7 @@ def probe(
     def document() -> dict:
         done = add_hardness([dict(r) for r in rows])
         summary = summarize(done)
-        return envelope("probes", dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick,
+        return envelope("probes", torch_dev, {"models": names, "sweeps": sweeps, **settings.__dict__, "quick": quick,
                                           "cells_planned": len(cells)},
                         done, summary=summary, table=measured_table(summary, names))
 
@@ -85,7 +87,7 @@ def probe(
     try:
         with progress_bar() as bar:
             task = bar.add_task("probes", total=len(cells))
-            for row in run_probes(cells, settings, dev,
+            for row in run_probes(cells, settings, torch_dev,
                                   on_cell=lambda c: bar.update(task, description=f"{c.probe}={c.difficulty} {c.model}")):
                 rows.append(row)
                 if out is not None:  # a long sweep stopped early keeps every finished cell

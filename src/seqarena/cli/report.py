@@ -17,7 +17,9 @@ from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir, check_output_file
 from seqarena.report import Constraints, load_run, recommend, write_report
 from seqarena.report.i18n import LANGS, check_lang, language, tr
+from seqarena.report.recommend import metric_label
 from seqarena.report.tables import datasets, fmt_int, fmt_mean
+from seqarena.run.stats import sign
 
 RANK_METRICS = {"accuracy": None, "macro_f1": "macro_f1"}  # None: test accuracy, else dev accuracy
 RUN_DIR_HELP = "Run directory written by `seqarena compare --out DIR` (results.json / results.sqlite)."
@@ -101,6 +103,9 @@ def recommend_command(
         raise InputError(f"--dataset: '{dataset}' is not in this run; choose from {names}")
     ds = dataset if dataset is not None else names[0]
     rows = [r for r in run.rows if r.get("dataset") == ds]
+    if min_accuracy is not None and any(r.get("task") == "lm" for r in rows):
+        raise InputError(f"--min-accuracy: the rows of '{ds}' are language models, ranked by test nats/char "
+                         "(lowest first), which have no accuracy")
     col = RANK_METRICS[metric]
     if col == "macro_f1" and not any(r.get(col) is not None for r in rows):
         raise InputError(f"--metric macro_f1: the rows of '{ds}' in {run_dir} have no macro-F1")
@@ -122,10 +127,10 @@ def _table(rec, ds) -> Table:
     front = {c.model for c in rec.front}
     t = Table(title=tr("Measured models on {dataset} ({metric}; ★ = Pareto front, → = recommended)",
                        dataset=ds, metric=rec.metric))
-    score = "macro-F1" if rec.metric == "macro_f1" else "accuracy"
+    score = metric_label(rec.metric) if rec.metric in ("macro_f1", "test_nll") else tr("accuracy")
     for label in ("model", score, "latency ms", "params", "train time s", "constraints"):
         t.add_column(tr(label), justify="left" if label in ("model", "constraints") else "right")
-    for c in sorted(rec.candidates, key=lambda c: -(c.accuracy or 0.0)):
+    for c in sorted(rec.candidates, key=lambda c: -sign(rec.metric) * (c.accuracy or 0.0)):
         mark = ("→ " if rec.chosen is not None and c.model == rec.chosen.model else "  ") + c.model
         mark += " ★" if c.model in front else ""
         why = ", ".join(rec.rejected.get(c.model, [])) or tr("met")

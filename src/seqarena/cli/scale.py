@@ -31,7 +31,9 @@ def scale(
     out: Optional[Path] = typer.Option(None, "--out", help="Directory to write scaling.json into."),
 ) -> None:
     """Training-step time, forward time (latency at batch 1, throughput at batch 256) and peak memory
-    against T and batch size, per model; the growth exponent is the log-log slope against T."""
+    against T and batch size, per model; the growth exponent is the log-log slope against T.
+
+    Example: `seqarena scale --lengths 16,64,256 --batch-sizes 1,64 --out runs/latest`"""
     names = parse_models(models, DEFAULT_MODELS)
     Ts = parse_ints(lengths, "--lengths", maximum=MAX_SEQ_LEN)
     Bs = parse_ints(batch_sizes, "--batch-sizes", maximum=MAX_BATCH)
@@ -60,13 +62,13 @@ def scale(
                                             "max_step_s": max_step_s, "threads": torch.get_num_threads()},
                    rows, fits=fits)
     tables = []
-    for dev in devices:
+    for torch_dev in devices:
         for B in Bs:
-            mine = [r for r in rows if r["device"] == str(dev) and r["batch_size"] == B]
+            mine = [r for r in rows if r["device"] == str(torch_dev) and r["batch_size"] == B]
             tables.append(table(
-                f"{dev}, batch {B}: train step ms / forward ms / peak MiB (T across)",
+                f"{torch_dev}, batch {B}: train step ms / forward ms / peak MiB (T across)",
                 ["model"] + [str(t) for t in sorted(Ts)] + ["exp. step", "exp. fwd", "exp. mem"],
-                [[m] + [_cell(mine, m, t) for t in sorted(Ts)] + _exps(fits, m, str(dev), B) for m in names],
+                [[m] + [_cell(mine, m, t) for t in sorted(Ts)] + _exps(fits, m, str(torch_dev), B) for m in names],
                 right=set(map(str, Ts)) | {"exp. step", "exp. fwd", "exp. mem"},
             ))
     emit(doc, as_json, out, tables)

@@ -25,7 +25,9 @@ def theory(
     out: Optional[Path] = typer.Option(None, "--out", help="Directory to write theory.json into."),
 ) -> None:
     """Parameters, forward FLOPs per token (analytic, cross-checked with torch's FlopCounterMode),
-    activation memory, receptive field, serial steps and n-gram capture, per classifier."""
+    activation memory, receptive field, serial steps and n-gram capture, per classifier.
+
+    Example: `seqarena theory --seq-len 256 --out runs/latest`"""
     names = parse_models(models, list_models("classify"))
     check_min("--seq-len", seq_len, 1, MAX_SEQ_LEN)
     check_min("--vocab-size", vocab_size, 2, MAX_VOCAB)

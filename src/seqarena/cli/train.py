@@ -193,7 +193,7 @@ def train(
                           markup=False)
         changes = {}
     hp = parse_hparams(hparam, model, dropout)
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     set_threads(threads)
     with warnings_as_lines():
         data, source = _data(measured, model, dataset, train_files, dev_files, test_files, fmt, text_column,
@@ -230,7 +230,7 @@ def train(
     total = 1 if is_sparse(model) else cfg.epochs
     with progress_bar() as bar:
         task = bar.add_task(f"{model} on {data.name}", total=total)
-        trained = train_final(cell, data, dev, on_epoch=lambda row: bar.advance(task))
+        trained = train_final(cell, data, torch_dev, on_epoch=lambda row: bar.advance(task))
         bar.update(task, completed=total)
     extra: dict[str, Any] = {}
     if source is not None:  # how evaluate reads a labelled file by default
@@ -246,7 +246,7 @@ def train(
     row = {"dataset": data.name, "model": model, "seed": seed, "vocab_size": data.vocab_size,
            **{k: v for k, v in trained.row.items()}, **vectors.row_fields(cell, data, data.train), "train_config": None if is_sparse(model) else asdict(cfg),
            "protocol": asdict(proto), "hparams": cell.model.kwargs(), "checkpoint": str(out), **extra,
-           **environment(dev if not is_sparse(model) else torch.device("cpu"))}
+           **environment(torch_dev if not is_sparse(model) else torch.device("cpu"))}
     if as_json:
         print(json.dumps(row, indent=1, default=list))
         return

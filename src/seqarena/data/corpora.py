@@ -10,7 +10,7 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -20,10 +20,8 @@ from seqarena.data.sources import locate
 from seqarena.data.text import Example, class_files, infer_format, iter_examples
 from seqarena.data.tokenize import get_tokenizer
 from seqarena.data.vocab import PAD, UNK, UNK_ID, Vocab
+from seqarena.data.dataset import Dataset
 from seqarena.errors import InputError
-
-if TYPE_CHECKING:  # seqarena.data imports this module while it is being initialised
-    from seqarena.data import Dataset
 
 SPLITS = ("train", "dev", "test")
 
@@ -65,7 +63,7 @@ CORPORA: dict[str, Corpus] = {
 }
 
 
-def load_corpus(name: str, data_dir: Path | str | None = None, text: TextConfig = TextConfig()) -> "Dataset":
+def load_corpus(name: str, data_dir: Path | str | None = None, text: TextConfig = TextConfig()) -> Dataset:
     """A named corpus from the data directory (see data.sources.candidate_dirs)."""
     corpus = CORPORA[name]
     root = locate(name, corpus.files, data_dir)
@@ -73,7 +71,7 @@ def load_corpus(name: str, data_dir: Path | str | None = None, text: TextConfig 
 
 
 @lru_cache(maxsize=8)
-def _load_corpus(name: str, root: str, text: TextConfig) -> "Dataset":
+def _load_corpus(name: str, root: str, text: TextConfig) -> Dataset:
     corpus = CORPORA[name]
     names = dict(corpus.label_names)
 
@@ -99,7 +97,7 @@ def load_files(
     min_freq: int = 1,
     max_size: int | None = None,
     name: str | None = None,
-) -> "Dataset":
+) -> Dataset:
     """A dataset from user files (each argument: one file, several files, or for `per-class` a directory).
     Protocol "given" when a test file is given, else "cv" (k-fold over train). `fmt=None` infers the
     format from the extensions (data.text.infer_format)."""
@@ -115,7 +113,7 @@ def load_files(
 
 @lru_cache(maxsize=8)
 def _load_files(args: tuple, key: tuple, fmt: str, text_column: str, label_column: str,
-                text: TextConfig, name: str) -> "Dataset":
+                text: TextConfig, name: str) -> Dataset:
     splits = {s: iter_examples(ps, fmt, text_column, label_column) for s, ps in zip(SPLITS, args) if ps}
     ds = build_dataset(name, splits, text, "given" if args[2] else "cv")
     ds.meta["files"] = {s: [str(p) for p in ps] for s, ps in zip(SPLITS, args) if ps}
@@ -229,13 +227,11 @@ def _padded(ids: np.ndarray, lengths: np.ndarray) -> tuple[torch.Tensor, torch.T
     return torch.from_numpy(tokens), torch.from_numpy(lengths.astype(np.int64))
 
 
-def build_dataset(name: str, splits: dict[str, Iterable[Example]], text: TextConfig, protocol: str) -> "Dataset":
+def build_dataset(name: str, splits: dict[str, Iterable[Example]], text: TextConfig, protocol: str) -> Dataset:
     """Read every split in one streaming pass (train first), check labels (>= 2 classes in train;
     dev/test labels must occur in train), build the vocabulary from train only, encode every split.
     Memory: the texts and one int64 per token, not the files. Exact duplicate examples are counted
     in a warning per split; `Dataset.meta` records them and the dev/test texts also in train."""
-    from seqarena.data import Dataset
-
     if text.min_freq < 1:
         raise InputError(f"--min-freq must be >= 1 (got {text.min_freq})")
     if text.max_size is not None and text.max_size < 3:

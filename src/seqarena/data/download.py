@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from seqarena.data.registry import DATASETS
 from seqarena.data.sources import REMOTE_FILES, RemoteFile, default_cache_dir
 from seqarena.errors import InputError
 from seqarena.fsutil import atomic_path
@@ -31,8 +32,6 @@ def sha256_of(path: Path) -> str:
 
 def dataset_files(name: str) -> list[RemoteFile]:
     """The remote files of a named dataset; built-in datasets have none."""
-    from seqarena.data import DATASETS  # the registry lives in the package that imports this module
-
     if name not in DATASETS:
         raise InputError(f"unknown dataset '{name}'; choose from {sorted(DATASETS)}")
     return [REMOTE_FILES[f] for f in DATASETS[name].files]

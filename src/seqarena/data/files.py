@@ -8,17 +8,16 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from seqarena.data.corpora import load_files
+from seqarena.data.dataset import Dataset
+from seqarena.data.digest import file_digest
+from seqarena.data.registry import DATASETS
 from seqarena.data.text import FORMATS, class_files, infer_format
 from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
-
-if TYPE_CHECKING:
-    from seqarena.data import Dataset
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
 SPLITS = ("train", "dev", "test")
@@ -49,7 +48,7 @@ class FileSource:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def load(self) -> "Dataset":
+    def load(self) -> Dataset:
         ds = load_files(self.train, self.dev or None, self.test or None, self.fmt, self.text_column,
                         self.label_column, self.tokenizer, self.min_freq, self.max_vocab, name=self.name)
         ds.meta["digest"] = self.digest
@@ -57,8 +56,6 @@ class FileSource:
 
 
 def check_name(name: str, flag: str = "--name") -> str:
-    from seqarena.data import DATASETS
-
     if not NAME_RE.match(name):
         raise InputError(f"{flag}: '{name}' is not a usable dataset name (letters, digits, . _ + -; at most 64, "
                          "starting with a letter or digit)")
@@ -76,8 +73,6 @@ def _default_name(first: Path) -> str:
     if stem.lower() in GENERIC_STEMS and first.parent.name:
         stem = first.parent.name
     name = re.sub(r"[^A-Za-z0-9_.+-]+", "-", stem).strip("-.") or "data"
-    from seqarena.data import DATASETS
-
     return f"{name}-file" if name in DATASETS else name[:64]
 
 
@@ -144,29 +139,8 @@ def digest(src: FileSource) -> str:
         h.update(f"|{s}|".encode())
         if src.fmt == "per-class" and files:
             for label, f in class_files(files).items():
-                h.update(f"{label}:{_file_digest(str(f), *_stat(f))};".encode())
+                h.update(f"{label}:{file_digest(f)};".encode())
         else:
             for f in files:
-                h.update(f"{_file_digest(str(f), *_stat(f))};".encode())
+                h.update(f"{file_digest(f)};".encode())
     return h.hexdigest()[:16]
-
-
-def _stat(f: Path) -> tuple[int, int]:
-    try:
-        st = f.stat()
-    except OSError as e:
-        raise InputError(f"{f}: cannot read it ({e.strerror or e})") from None
-    return st.st_mtime_ns, st.st_size
-
-
-@lru_cache(maxsize=256)
-def _file_digest(path: str, mtime_ns: int, size: int) -> str:
-    """sha256 of a file read in 1 MiB chunks; cached per (path, mtime, size) in this process."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read it ({e.strerror or e})") from None
-    return h.hexdigest()

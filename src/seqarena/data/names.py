@@ -3,15 +3,19 @@ character vocabulary with one boundary token that both starts and stops every na
 
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import torch
 
 from seqarena.data.batching import PAD_ID, Split, pad_sequences
+from seqarena.data.dataset import Dataset
+from seqarena.data.digest import file_digest
 from seqarena.data.sources import candidate_dirs
 from seqarena.errors import InputError
 
@@ -118,7 +122,7 @@ HISPANIC = (
     "GQ",
 )
 
-CORPORA: dict[str, CorpusEntry] = {
+NAME_CORPORA: dict[str, CorpusEntry] = {
     e.name: e
     for e in [
         CorpusEntry(
@@ -171,13 +175,13 @@ def read_lines(path: Path) -> list[str]:
 
 
 def _corpus_lines(corpus: str, data_dir: Path | str | None) -> tuple[list[str], str]:
-    entry = CORPORA.get(corpus)
+    entry = NAME_CORPORA.get(corpus)
     if entry is None:
         path = Path(corpus)
         if not path.is_file():
             raise InputError(
                 f"--corpus: '{corpus}' is neither a file nor a built-in corpus; "
-                f"choose a file or one of {list(CORPORA)}"
+                f"choose a file or one of {list(NAME_CORPORA)}"
             )
         return read_lines(path), str(path)
     if entry.builtin is not None:
@@ -204,7 +208,7 @@ class NameCorpus:
     name: str
     source: str
     names: list[str]
-    splits: dict[str, list[str]]  # "train", "val", "test"; val/test empty with split "none"
+    splits: dict[str, list[str]]  # "train", "dev", "test"; dev/test empty with split "none"
     vocab: CharVocab
     split: str
     n_lines: int
@@ -213,6 +217,15 @@ class NameCorpus:
 
     def tensors(self, which: str) -> Split:
         return lm_split(self.splits[which], self.vocab)
+
+    def dataset(self, name: str | None = None) -> Dataset:
+        """The corpus as a `Dataset` of task 'lm' (its splits as teacher-forcing tensors; an empty
+        dev or test split is None), the corpus itself in `meta['corpus']`."""
+        def split(k: str) -> Split | None:
+            return self.tensors(k) if self.splits[k] else None
+
+        return Dataset(name or self.name, self.tensors("train"), split("test"), self.vocab.size, 0, [],
+                       dev=split("dev"), texts=dict(self.splits), meta={"corpus": self}, task="lm")
 
     def summary(self) -> dict:
         return {
@@ -236,7 +249,7 @@ def load_names(
     seed: int = 0,
 ) -> NameCorpus:
     """Read a built-in corpus or a file and split it. split: 'random' (seeded 80/10/10), 'makemore'
-    (torch.manual_seed(3407) permutation, last 1,000 test, val carved from train) or 'none'
+    (torch.manual_seed(3407) permutation, last 1,000 test, dev carved from train) or 'none'
     (everything is train, as the seed trains); None takes the corpus's default."""
     lines, source = _corpus_lines(corpus, data_dir)
     if ascii_fold:
@@ -249,7 +262,7 @@ def load_names(
         raise InputError(
             f"--corpus {corpus}: the corpus has one distinct name; a language model needs at least 2"
         )
-    entry = CORPORA.get(corpus)
+    entry = NAME_CORPORA.get(corpus)
     split = split or (entry.default_split if entry else "random")
     if split not in SPLITS:
         raise InputError(f"--split: unknown '{split}'; choose from {list(SPLITS)}")
@@ -259,38 +272,85 @@ def load_names(
     )
 
 
+def corpus_dataset(corpus: str, data_dir: Path | str | None = None) -> Dataset:
+    """A built-in name corpus as a `Dataset` (its default split, seed 0): what the DATASETS registry loads."""
+    return load_names(corpus, data_dir).dataset()
+
+
+@dataclass(frozen=True)
+class NameSource:
+    """A name corpus read other than as the registry reads it (a file, or a built-in corpus with other
+    split/folding/dedupe settings), as a comparison dataset. Its identity in a results store is
+    `digest`: the sha256 of its contents (a file's bytes, as data.files digests the user's files) and
+    the reading settings, not its path."""
+
+    name: str
+    path: str  # a file, or a built-in corpus's name
+    ascii_fold: bool = False
+    dedupe: bool = False
+    split: str | None = None  # None: the corpus's default
+    digest: str = ""
+    data_dir: str | None = None
+
+    def load(self) -> Dataset:
+        return load_names(self.path, self.data_dir, self.ascii_fold, self.dedupe, self.split).dataset(self.name)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def name_source(corpus: str, data_dir: Path | str | None = None, ascii_fold: bool = False, dedupe: bool = False,
+                split: str | None = None) -> NameSource:
+    """A checked `NameSource`, its digest computed now (the corpus is read once to check it)."""
+    c = load_names(corpus, data_dir, ascii_fold, dedupe, split)
+    if corpus in NAME_CORPORA:
+        name, content = corpus, hashlib.sha256("\n".join(c.names).encode()).hexdigest()
+    else:
+        p = Path(corpus)
+        name, content, corpus = re.sub(r"[^A-Za-z0-9_.+-]+", "-", p.stem).strip("-.") or "names", file_digest(p), \
+            str(p.resolve())
+    if name in NAME_CORPORA and corpus not in NAME_CORPORA:  # a file called names.txt is not the built-in
+        name += "-file"
+    settings = f"ascii={ascii_fold};dedupe={dedupe};split={c.split};"
+    digest = hashlib.sha256((settings + content).encode()).hexdigest()[:16]
+    suffix = "" if corpus not in NAME_CORPORA else f"-{c.split}" + ("-ascii" if ascii_fold else "") + \
+        ("-dedupe" if dedupe else "")
+    return NameSource(name + suffix, corpus, ascii_fold, dedupe, c.split, digest,
+                      str(data_dir) if data_dir is not None else None)
+
+
 def _split_random(names: list[str], seed: int) -> dict[str, list[str]]:
     n = len(names)
     n_hold = max(1, round(0.1 * n))
     if n - 2 * n_hold < 1:
-        raise InputError(f"--split random: {n} names are too few for train/val/test; use --split none")
+        raise InputError(f"--split random: {n} names are too few for train/dev/test; use --split none")
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(n, generator=g).tolist()
     pick = [names[i] for i in perm]
     return {
         "train": pick[: n - 2 * n_hold],
-        "val": pick[n - 2 * n_hold : n - n_hold],
+        "dev": pick[n - 2 * n_hold : n - n_hold],
         "test": pick[n - n_hold :],
     }
 
 
 def _split_makemore(names: list[str], seed: int) -> dict[str, list[str]]:
     """makemore's: torch.manual_seed(3407); randperm; the last min(1000, 10 %) are test. The seed
-    argument is ignored on purpose; val is carved the same way from the end of train."""
+    argument is ignored on purpose; dev is carved the same way from the end of train."""
     n = len(names)
     n_test = min(1000, int(0.1 * n))
-    n_val = min(1000, int(0.1 * (n - n_test)))
-    if n_val < 1:
+    n_dev = min(1000, int(0.1 * (n - n_test)))
+    if n_dev < 1:
         raise InputError(f"--split makemore: {n} names are too few (need at least 12)")
     torch.manual_seed(3407)
     perm = torch.randperm(n).tolist()
     pick = [names[i] for i in perm]
     n_train = n - n_test
-    return {"train": pick[: n_train - n_val], "val": pick[n_train - n_val : n_train], "test": pick[n_train:]}
+    return {"train": pick[: n_train - n_dev], "dev": pick[n_train - n_dev : n_train], "test": pick[n_train:]}
 
 
 def _split_none(names: list[str], seed: int) -> dict[str, list[str]]:
-    return {"train": list(names), "val": [], "test": []}
+    return {"train": list(names), "dev": [], "test": []}
 
 
 SPLITTERS: dict[str, Callable[[list[str], int], dict[str, list[str]]]] = {
@@ -301,11 +361,14 @@ SPLITTERS: dict[str, Callable[[list[str], int], dict[str, list[str]]]] = {
 
 __all__ = [
     "BOUNDARY_ID",
-    "CORPORA",
+    "NAME_CORPORA",
     "PAD_ID",
     "SPLITS",
     "CharVocab",
     "NameCorpus",
+    "NameSource",
+    "corpus_dataset",
+    "name_source",
     "fold_ascii",
     "lm_split",
     "load_names",

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqarena.data.files import _file_digest, _stat
+from seqarena.data.digest import file_digest
 from seqarena.errors import InputError
 from seqarena.fsutil import atomic_path
 
@@ -92,7 +92,11 @@ def vectors_digest(path: str | Path) -> str:
     """sha256 of the file's bytes: cached in this process, and on disk per (path, size, mtime_ns), so that
     a resumed or repeated run does not read a multi-GB file once more just to name it."""
     p = Path(path)
-    mtime, size = _stat(p)
+    try:
+        st = p.stat()
+    except OSError as e:
+        raise InputError(f"{p}: cannot read it ({e.strerror or e})") from None
+    mtime, size = st.st_mtime_ns, st.st_size
     key = f"{p.resolve()}|{size}|{mtime}"
     store = digest_cache() / "digests.json"
     try:
@@ -103,7 +107,7 @@ def vectors_digest(path: str | Path) -> str:
         known = {}
     if isinstance(known.get(key), str):
         return known[key]
-    value = _file_digest(str(p), mtime, size)
+    value = file_digest(p)
     try:
         with atomic_path(store) as tmp:
             tmp.write_text(json.dumps({**known, key: value}), encoding="utf-8")
@@ -129,9 +133,9 @@ def vocab_digest(words: list[str]) -> str:
     return hashlib.sha256("\n".join(words).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def cache_path(cache_dir: str | Path, file_digest: str, words: list[str]) -> Path:
-    key = hashlib.sha256(f"{CACHE_VERSION}|{file_digest}|{vocab_digest(words)}".encode()).hexdigest()[:20]
-    return Path(cache_dir) / f"{file_digest[:12]}-{key}.npz"
+def cache_path(cache_dir: str | Path, digest: str, words: list[str]) -> Path:
+    key = hashlib.sha256(f"{CACHE_VERSION}|{digest}|{vocab_digest(words)}".encode()).hexdigest()[:20]
+    return Path(cache_dir) / f"{digest[:12]}-{key}.npz"
 
 
 def load_subset(src: EmbeddingSource, words: list[str],

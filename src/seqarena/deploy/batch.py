@@ -18,6 +18,7 @@ import numpy as np
 
 from seqarena.deploy.predictor import Predictor
 from seqarena.errors import InputError
+from seqarena.fsutil import atomic_path
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl"}
 
@@ -71,10 +72,9 @@ def write_predictions(pred: Predictor, items: Iterable[tuple[int, str]], path: P
                       chunk: int = 8192) -> dict:
     """Stream predictions of `items` into `path` (csv or jsonl); return {'n', 'seconds', 'texts_per_s'}."""
     fmt = check_output(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     n, t0 = 0, time.perf_counter()
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+    try:  # the one write-then-rename: a failed or interrupted run leaves no partial file at `path`
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
             writer = _csv_writer(f, pred.labels, k) if fmt == "csv" else None
             for part in chunks(items, chunk):
                 for r in rows_of(pred, part, k):
@@ -84,12 +84,8 @@ def write_predictions(pred: Predictor, items: Iterable[tuple[int, str]], path: P
                         r.pop("text")
                         f.write(json.dumps(r, ensure_ascii=False) + "\n")
                 n += len(part)
-        os.replace(tmp, path)
     except OSError as e:
         raise InputError(f"--output: cannot write {path} ({e.strerror or e})") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     s = time.perf_counter() - t0
     return {"n": n, "seconds": s, "texts_per_s": n / s if s > 0 else float("nan")}
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from seqarena.checks import check_int
-from seqarena.config import TrainConfig, with_overrides
+from seqarena.config import LM_RECIPE, TrainConfig, with_overrides
 from seqarena.errors import InputError
 from seqarena.models.attention import build_transformer
 from seqarena.models.baselines import BOW_RECIPE, BOW_SEARCH_SPACE, build_bow
@@ -27,6 +27,7 @@ from seqarena.models.hybrid import build_cnn_rnn
 from seqarena.models.lm import build_gru_lm, build_lstm_lm, build_rnn_lm, build_transformer_lm
 from seqarena.models.ngram import build_ngram_lm
 from seqarena.models.recurrent import build_bilstm, build_gru, build_lstm, build_rnn
+from seqarena.models.spaces import SEARCH_SPACES
 
 TASKS = ("classify", "lm")
 FAMILIES = ("recurrent", "convolutional", "hybrid", "attention", "baseline")
@@ -52,19 +53,19 @@ MODELS: dict[str, ModelEntry] = {
     e.name: e
     for e in [
         ModelEntry("rnn", "recurrent", "Elman RNN (tanh), state at the last real token",
-                   {"classify": build_rnn, "lm": build_rnn_lm}),
+                   {"classify": build_rnn, "lm": build_rnn_lm}, search_space=SEARCH_SPACES["rnn"]),
         ModelEntry("gru", "recurrent", "GRU, state at the last real token (seed 000)",
-                   {"classify": build_gru, "lm": build_gru_lm}),
+                   {"classify": build_gru, "lm": build_gru_lm}, search_space=SEARCH_SPACES["gru"]),
         ModelEntry("lstm", "recurrent", "LSTM, state at the last real token",
-                   {"classify": build_lstm, "lm": build_lstm_lm}),
+                   {"classify": build_lstm, "lm": build_lstm_lm}, search_space=SEARCH_SPACES["lstm"]),
         ModelEntry("bilstm", "recurrent", "bidirectional LSTM over packed sequences (seed 000)",
-                   {"classify": build_bilstm}),
+                   {"classify": build_bilstm}, search_space=SEARCH_SPACES["bilstm"]),
         ModelEntry("textcnn", "convolutional", "TextCNN, widths 3/4/5, masked max-pool (Kim 2014)",
-                   {"classify": build_textcnn}),
+                   {"classify": build_textcnn}, search_space=SEARCH_SPACES["textcnn"]),
         ModelEntry("cnn_rnn", "hybrid", "Conv1d n-gram features read by a GRU (seed 000)",
-                   {"classify": build_cnn_rnn}),
+                   {"classify": build_cnn_rnn}, search_space=SEARCH_SPACES["cnn_rnn"]),
         ModelEntry("transformer", "attention", "pre-LN Transformer encoder, key-padding mask, mean pool",
-                   {"classify": build_transformer, "lm": build_transformer_lm}),
+                   {"classify": build_transformer, "lm": build_transformer_lm}, search_space=SEARCH_SPACES["transformer"]),
         ModelEntry("bow", "baseline", "fastText: mean of word and hashed word n-gram embeddings + linear",
                    {"classify": build_bow}, train=BOW_RECIPE, search_space=BOW_SEARCH_SPACE),
         ModelEntry("causal_cnn", "convolutional", "causal dilated CNN, gated residual layers (WaveNet/TCN)",
@@ -140,12 +141,13 @@ def _no_init() -> Iterator[None]:
             setattr(nn.init, n, f)
 
 
-def train_config(name: str, **fields: Any) -> TrainConfig:
+def train_config(name: str, *, task: str = "classify", **fields: Any) -> TrainConfig:
     """How `name` is trained unless told otherwise: TrainConfig's defaults, then the model's recipe
-    (`ModelEntry.train`), then `fields` (those a spec or a flag sets). A name outside the registry (a
-    sparse baseline) has no recipe."""
+    (`ModelEntry.train`; for task 'lm' the language models' `config.LM_RECIPE`), then `fields` (those a
+    spec or a flag sets). A name outside the registry (a sparse baseline) has no recipe."""
     entry = MODELS.get(name)
-    return with_overrides(TrainConfig(), {**(entry.train if entry else {}), **fields})
+    recipe = LM_RECIPE if task == "lm" else entry.train if entry else {}
+    return with_overrides(TrainConfig(), {**recipe, **fields})
 
 
 def count_params(model: nn.Module) -> int:

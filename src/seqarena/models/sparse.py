@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ from scipy import sparse
 
 from seqarena.errors import InputError
 from seqarena.models.hparams import check_hparams
+from seqarena.models.spaces import SEARCH_SPACES
 
 # words and single punctuation marks, close to Kim's normalisation on already tokenised text
 TOKEN_PATTERN = r"(?u)\w+|[^\w\s]"
@@ -122,15 +123,17 @@ class SparseEntry:
     description: str
     builder: Callable[..., TextClassifier]  # (seed, **hyperparameters with defaults)
     family: str = "baseline"
+    search_space: dict = field(default_factory=dict)  # for a tuner, in models.spaces' format
 
 
 SPARSE_MODELS: dict[str, SparseEntry] = {
     e.name: e
     for e in [
-        SparseEntry("tfidf_lr", "TF-IDF of word 1-2-grams (sublinear tf) + logistic regression", build_tfidf_lr),
+        SparseEntry("tfidf_lr", "TF-IDF of word 1-2-grams (sublinear tf) + logistic regression", build_tfidf_lr,
+                    search_space=SEARCH_SPACES["tfidf_lr"]),
         SparseEntry("nbsvm", "NB-SVM (Wang & Manning 2012): log-count-ratio 1-2-grams, linear SVM with bias, "
                     "beta 0.25 over the whole weight vector",
-                    build_nbsvm),
+                    build_nbsvm, search_space=SEARCH_SPACES["nbsvm"]),
     ]
 }
 

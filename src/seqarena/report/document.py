@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from seqarena.report import plots
-from seqarena.report.i18n import language, tr
+from seqarena.report.i18n import language, num, tr
+from seqarena.report.lm_section import is_lm_run, lm_blocks
 from seqarena.report.load import RunData
 from seqarena.run.stats import per_class_summary
+from seqarena.report.tuning import tuning_section
 from seqarena.report.recommend import Candidate, Constraints, accuracy_metric, recommend
 from seqarena.report.tables import (
     Table,
@@ -39,6 +41,12 @@ def build_document(run: RunData, lang: str = "en") -> list[Section]:
         return _build(run)
 
 
+def answer(run: RunData, lang: str = "en") -> Section:
+    """The report's first section alone (no plots drawn): the model to use on each dataset and why."""
+    with language(lang):
+        return _answer(run)
+
+
 def _build(run: RunData) -> list[Section]:
     models = list(
         dict.fromkeys(
@@ -51,6 +59,7 @@ def _build(run: RunData) -> list[Section]:
         _answer(run),
         _overview(run),
         _results(run),
+        *([tuning_section(run, colors)] if "tune" in run.analyses else []),  # after `seqarena tune` only
         _per_class(run),
         _learning(run, colors),
         _accuracy_cost(run, colors),
@@ -60,6 +69,9 @@ def _build(run: RunData) -> list[Section]:
         _probes(run, colors),
         _recommendation(run),
     ]
+    if is_lm_run(run.rows):  # language models: their own section instead of the accuracy and analysis ones
+        sections = [sections[0], sections[1],
+                    Section("language-models", tr("Language models"), lm_blocks(run.rows, colors)), sections[-1]]
     missing = [s for s in sections if isinstance(s, Missing)]
     out = [s for s in sections if not isinstance(s, Missing)]
     if missing:
@@ -96,8 +108,9 @@ def _answer(run: RunData) -> Section:
         # the reason's first sentence without its constraint preamble ("N of M models meet ..., and")
         first = rec.reason.split(tr("), and "), 1)[-1].split(". ")[0].rstrip(".").replace(tr(" among them"), "")
         b.append(tr("**Use {model} on {dataset}.** {why}.", model=c.model, dataset=ds, why=first))
-    b.append(tr("Limits of your own (latency, parameters, training time, an accuracy floor): "
-                "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them."))
+    limits = ("Limits of your own (latency, parameters, training time, an accuracy floor): "
+              "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.")
+    b.append(tr(limits.replace(", an accuracy floor", "") if is_lm_run(run.rows) else limits))
     return Section("answer", tr("The answer"), b)
 
 
@@ -146,7 +159,7 @@ def _per_class(run: RunData) -> Section:
         body = []
         for m in models:
             f1 = {c["label"]: c["f1"] for c in summary[(ds, m)]["per_class"]}
-            body.append([m] + [f"{f1[lab]:.3f}" if lab in f1 else "-" for lab in labels])
+            body.append([m] + [num(f1[lab], 3) if lab in f1 else "-" for lab in labels])
         support = {c["label"]: c["support"] for c in summary[(ds, models[0])]["per_class"]}
         body.append([tr("(support)")] + [fmt_int(support.get(lab, 0)) for lab in labels])
         b.append(Table([tr("model")] + [f"F1 {lab}" for lab in labels], body,
@@ -310,8 +323,9 @@ def _probes(run: RunData, colors: dict) -> Section:
 def _recommendation(run: RunData) -> Section:
     if not run.rows:
         return Missing("recommendation", tr("Recommendation"), "seqarena compare --out DIR")
-    b: list[Block] = [tr("With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
-                         "--max-train-time-s S --min-accuracy A` chooses under yours.")]
+    limits = ("With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+              "--max-train-time-s S --min-accuracy A` chooses under yours.")
+    b: list[Block] = [tr(limits.replace(" --min-accuracy A", "") if is_lm_run(run.rows) else limits)]
     for ds in datasets(run.rows):
         rec = recommend([r for r in run.rows if r.get("dataset") == ds], Constraints())
         b.append(rec.reason)
@@ -323,10 +337,12 @@ def _recommendation(run: RunData) -> Section:
 def front_table(
     cands: list[Candidate], front: set[str], caption: str, feasible: set[str] | None = None
 ) -> Table:
-    cols = [tr(c) for c in ("model", "accuracy", "latency ms", "params", "train time s", "Pareto front")]
+    lm = any(not c.higher_is_better for c in cands)  # language models: test nats/char, lowest first
+    cols = [tr(c) for c in ("model", "test nats/char" if lm else "accuracy", "latency ms", "params", "train time s",
+                            "Pareto front")]
     cols += [tr("meets constraints")] if feasible is not None else []
     body = []
-    for c in sorted(cands, key=lambda c: -(c.accuracy or 0.0)):
+    for c in sorted(cands, key=lambda c: (c.accuracy or 0.0) * (1 if lm else -1)):
         row = [
             c.model,
             fmt_mean(c.accuracy, c.accuracy_std, 3),

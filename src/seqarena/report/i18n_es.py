@@ -270,4 +270,133 @@ MESSAGES: dict[str, str] = {
     "confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes":
         "matriz de confusión de {model} en {dataset}: las filas son las clases reales, las columnas las "
         "predichas",
+    # the tuning section (seqarena tune)
+    "Tuning": "Ajuste",
+    "dataset": "conjunto de datos",
+    "Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
+    "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
+    "below the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+    "configuration where the space can express it. The test split was never evaluated during tuning; "
+    "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
+    "results table).":
+        "Cada modelo tuvo el mismo presupuesto: {budget}. El muestreador TPE de Optuna (semilla {seed}) propuso "
+        "configuraciones del espacio de búsqueda de cada modelo; la regla de la mediana detuvo las pruebas cuya "
+        "puntuación en dev tras una época quedó por debajo de la mediana de las pruebas anteriores en esa época. "
+        "Objetivo: {metric} en dev. La prueba 0 es la configuración de la propia especificación donde el espacio "
+        "puede expresarla. La partición de test nunca se evaluó durante el ajuste; después, la mejor "
+        "configuración de cada modelo se reentrenó con {seeds} semilla(s) y se evaluó una sola vez en test (la "
+        "tabla de resultados).",
+    "Expected validation performance: the expected best dev score of n trials drawn from the trials each "
+    "study ran, ± one std (pruned trials count with the best dev score they reached).":
+        "Rendimiento de validación esperado: la mejor puntuación en dev esperada de n pruebas extraídas de las "
+        "que ejecutó cada estudio, ± una desviación típica (las pruebas podadas cuentan con la mejor puntuación "
+        "en dev que alcanzaron).",
+    "trials complete / pruned / failed": "pruebas completas / podadas / fallidas",
+    "preset dev %": "dev % del preset",
+    "best dev %": "mejor dev %",
+    "preset test %": "test % del preset",
+    "tuned test %": "test % ajustado",
+    "tuned − preset": "ajustado − preset",
+    "significant (paired)": "significativa (pareada)",
+    "What tuning moved: dev scores of trial 0 (the preset) and of the best trial; test means over the final "
+    "seeds (preset test: from --baseline, '-' without one)":
+        "Lo que movió el ajuste: puntuaciones en dev de la prueba 0 (el preset) y de la mejor prueba; medias en "
+        "test sobre las semillas finales (test del preset: de --baseline, '-' sin él)",
+    "no trial completed: the preset's configuration": "ninguna prueba terminó: la configuración del preset",
+    "(the preset's)": "(la del preset)",
+    "best configuration (preset → tuned)": "mejor configuración (preset → ajustada)",
+    "Each model's best configuration beside the preset's (keys of its search space)":
+        "La mejor configuración de cada modelo junto a la del preset (claves de su espacio de búsqueda)",
+    "trials (tuning budget)": "pruebas (presupuesto de ajuste)",
+    "expected best dev score": "mejor puntuación esperada en dev",
+    "Expected validation performance on {dataset}": "Rendimiento de validación esperado en {dataset}",
+    "expected best dev score against the number of trials for each model on {dataset}":
+        "mejor puntuación esperada en dev frente al número de pruebas de cada modelo en {dataset}",
+    "trial": "prueba",
+    "dev score": "puntuación en dev",
+    "Trials on {dataset} (hollow: pruned)": "Pruebas en {dataset} (huecas: podadas)",
+    "dev score of every trial against its number on {dataset}":
+        "puntuación en dev de cada prueba frente a su número en {dataset}",
+    " The ranking is after an equal tuning budget ({budget}): each model's best configuration on dev, re-run "
+    "over the seeds and scored once on test.":
+        " La clasificación es tras un presupuesto de ajuste igual ({budget}): la mejor configuración de cada "
+        "modelo en dev, reentrenada con las semillas y evaluada una sola vez en test.",
+    "{n} trials or {m} minutes of trial time per model": "{n} pruebas o {m} minutos de tiempo de prueba por modelo",
+    "{m} minutes of trial time per model": "{m} minutos de tiempo de prueba por modelo",
+    "{n} trials per model": "{n} pruebas por modelo",
+    # the language-model section (report.lm_section) and the LM plots
+    "Language models": "Modelos de lenguaje",
+    "{split} nats/char": "nats/carácter de {split}",
+    "Nats per character: the negative log-likelihood of every character of the split, the stop token "
+    "counted as one (as makemore), summed once and divided once; bits/char = nats/char / ln 2, "
+    "perplexity = e^(nats/char). Lower is better. Each seed trains on the same split with other "
+    "initial weights and batch order, so models pair per seed.":
+        "Nats por carácter: la log-verosimilitud negativa de cada carácter de la partición, con el símbolo de "
+        "fin contado como uno (como makemore), sumada una vez y dividida una vez; bits/carácter = "
+        "nats/carácter / ln 2, perplejidad = e^(nats/carácter). Menos es mejor. Cada semilla entrena con la "
+        "misma partición y otros pesos iniciales y otro orden de lotes, así que los modelos se emparejan por "
+        "semilla.",
+    "Dev nats/char after each epoch (the band: ± one std over seeds); the epoch with the "
+    "lowest dev score is the one kept.":
+        "Nats/carácter de validación tras cada época (la banda: ± una desviación típica entre semillas); se "
+        "conserva la época con la puntuación de validación más baja.",
+    "NLL of the test character at each position of a name: the first letter is a guess "
+    "among many; a model that forgets what it read rises again further into the name "
+    "(positions reached by fewer than 20 test names, and by under 10 % of them, are left "
+    "out).":
+        "NLL del carácter de prueba en cada posición de un nombre: la primera letra es una apuesta entre "
+        "muchas; un modelo que olvida lo que leyó vuelve a subir más adentro del nombre (se omiten las "
+        "posiciones a las que llegan menos de 20 nombres de prueba y menos del 10 % de ellos).",
+    "Mean ± sample std over seeds. Best ({model}): the cheapest model whose gap to the lowest mean "
+    "test nats/char is inside the noise of the paired t-test; 'vs best': this model minus the best, "
+    "paired over seeds. ms per name: generating one name at batch 1.":
+        "Media ± desviación típica muestral entre semillas. Mejor ({model}): el modelo más barato cuya "
+        "distancia a la media más baja de nats/carácter de prueba queda dentro del ruido de la prueba t "
+        "pareada; «frente al mejor»: este modelo menos el mejor, emparejados por semilla. ms por nombre: "
+        "generar un nombre con lote 1.",
+    "Language models on {dataset}": "Modelos de lenguaje en {dataset}",
+    "samples (seed {seed})": "muestras (semilla {seed})",
+    "Each model's first samples at temperature 1: (t) a training name, (h) a real name held out of "
+    "training (dev or test), (new) in no split. Percentages over {n} samples.":
+        "Las primeras muestras de cada modelo a temperatura 1: (t) un nombre de entrenamiento, (h) un nombre "
+        "real apartado del entrenamiento (validación o prueba), (new) en ninguna partición. Porcentajes sobre "
+        "{n} muestras.",
+    "Samples on {dataset}": "Muestras en {dataset}",
+    "test nats/char": "nats/carácter de prueba",
+    "dev nats/char": "nats/carácter de validación",
+    "train nats/char": "nats/carácter de entrenamiento",
+    "test bits/char": "bits/carácter de prueba",
+    "test perplexity": "perplejidad de prueba",
+    "ms per name (b=1)": "ms por nombre (lote 1)",
+    "% new": "% nuevos",
+    "% unique": "% únicos",
+    "% training": "% de entrenamiento",
+    "% held-out real": "% reales apartados",
+    "dev nats per character": "nats por carácter de validación",
+    "dev nats per character against epoch for each language model on {dataset}":
+        "nats por carácter de validación frente a la época para cada modelo de lenguaje en {dataset}",
+    "character position in the name (0 = first letter)": "posición del carácter en el nombre (0 = primera letra)",
+    "test NLL of that character (nats)": "NLL de prueba de ese carácter (nats)",
+    "Where each model loses its memory ({dataset})": "Dónde pierde cada modelo la memoria ({dataset})",
+    "test NLL per character position for each language model on {dataset}":
+        "NLL de prueba por posición del carácter para cada modelo de lenguaje en {dataset}",
+    "and {model} has the lowest mean {metric} among them, {acc}, at {cost}.":
+        "y {model} tiene la {metric} media más baja entre ellos, {acc}, con {cost}.",
+    "and {model} is as good as the lowest mean {metric} within the noise: {acc} against "
+    "{top}'s {top_acc}, a gap of {gap}, {why}; of the models tied so, {model} is the "
+    "cheapest, at {cost}{ratio}.":
+        "y {model} es tan bueno como la {metric} media más baja dentro del ruido: {acc} frente a {top_acc} de "
+        "{top}, una diferencia de {gap}, {why}; de los modelos así empatados, {model} es el más barato, con "
+        "{cost}{ratio}.",
+    "Pareto front (test nats/char, latency, parameters, training time): {models}.":
+        "Frente de Pareto (nats/carácter de prueba, latencia, parámetros, tiempo de entrenamiento): {models}.",
+    "Limits of your own (latency, parameters, training time): "
+    "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` chooses under them.":
+        "Límites propios (latencia, parámetros, tiempo de entrenamiento): "
+        "`seqarena recommend RUN_DIR --max-latency-ms X --max-params N` elige bajo ellos.",
+    "With no constraints; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+    "--max-train-time-s S` chooses under yours.":
+        "Sin restricciones; `seqarena recommend RUN_DIR --max-latency-ms X --max-params N "
+        "--max-train-time-s S` elige bajo las suyas.",
+    "95 % CI": "IC 95 %",
 }

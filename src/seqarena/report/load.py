@@ -1,19 +1,19 @@
 """Read a run directory: the result rows (results.json or results.sqlite) and the analysis files
-(theory.json, probes.json, scaling.json, gradients.json) when present. Reading only; nothing is trained."""
+(theory.json, probes.json, scaling.json, gradients.json, tune.json) when present. Reading only; nothing is trained."""
 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqarena.errors import InputError
+from seqarena.jsonutil import plain
 from seqarena.run.store import ResultsStore
 
 # analysis files a run directory may hold: {"kind", "version", "env", "rows": [flat dicts]}
-ANALYSIS_KINDS = ("theory", "probes", "scaling", "gradients")
+ANALYSIS_KINDS = ("theory", "probes", "scaling", "gradients", "tune")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Analysis:
     rows: list[dict]
     env: dict = field(default_factory=dict)
     table: list[dict] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # the file's other keys holding lists of objects or an object
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _result_rows(d: Path, notes: list[str]) -> tuple[list[dict], str]:
         rows = data.get("rows") if isinstance(data, dict) else None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise InputError(f"{js}: expected an object with a 'rows' list of result objects")
-        return [_clean(r) for r in rows], js.name
+        return [plain(r) for r in rows], js.name
     db = d / "results.sqlite"
     if db.is_file():
         try:
@@ -83,7 +84,7 @@ def _result_rows(d: Path, notes: list[str]) -> tuple[list[dict], str]:
                 store.close()
         except sqlite3.Error as e:  # a damaged or foreign file
             raise InputError(f"{db}: cannot read the results store ({e})") from None
-        return [_clean(r) for r in rows], db.name
+        return [plain(r) for r in rows], db.name
     notes.append("no results.json or results.sqlite in the run directory: no measured results")
     return [], ""
 
@@ -103,12 +104,10 @@ def _analysis(path: Path, kind: str, notes: list[str]) -> Analysis | None:
     env = data.get("env") if isinstance(data, dict) and isinstance(data.get("env"), dict) else {}
     table = data.get("table") if isinstance(data, dict) else None
     table = [t for t in table if isinstance(t, dict)] if isinstance(table, list) else []
-    return Analysis(kind, [_clean(r) for r in rows], env, table)
-
-
-def _clean(row: dict) -> dict:
-    """NaN and infinity become None, so every later step has one notion of 'not measured'."""
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+    extra = {k: [plain(r) for r in v if isinstance(r, dict)] if isinstance(v, list) else plain(v)
+             for k, v in data.items() if k not in ("kind", "version", "env", "rows", "table")
+             and isinstance(v, (list, dict))} if isinstance(data, dict) else {}
+    return Analysis(kind, [plain(r) for r in rows], env, table, extra)
 
 
 def history(row: dict) -> list[dict]:

@@ -380,6 +380,59 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
     return figs
 
 
+def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Expected best dev score against the number of trials (Dodge et al. 2019), ± one std band."""
+    rs = [r for r in rows if isinstance(r.get("n"), int) and isinstance(r.get("mean"), (int, float))]
+    if not rs:
+        return None
+
+    def draw(ax):
+        for m in dict.fromkeys(r.get("model") for r in rs):
+            pts = sorted((r["n"], r["mean"], r.get("std") or 0.0) for r in rs if r.get("model") == m)
+            xs, mean, sd = [p[0] for p in pts], [p[1] for p in pts], [p[2] for p in pts]
+            ax.plot(xs, mean, marker="o", ms=3, color=colors.get(str(m)), label=str(m))
+            ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
+                            color=colors.get(str(m)), alpha=0.15, lw=0)
+        ax.set_xlabel(tr("trials (tuning budget)"))
+        ax.set_ylabel(tr("expected best dev score"))
+        ax.set_title(tr("Expected validation performance on {dataset}", dataset=dataset))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"evp-{dataset}", _render(draw),
+                  tr("expected best dev score against the number of trials for each model on {dataset}", dataset=dataset))
+
+
+def trial_scores(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Each trial's dev score against its number (hollow markers: pruned trials, at the best score
+    they reported), with each model's best so far as a step line."""
+    rs = [r for r in rows if isinstance(r.get("trial"), int) and isinstance(r.get("value"), (int, float))]
+    if not rs:
+        return None
+
+    def draw(ax):
+        for m in dict.fromkeys(r.get("model") for r in rs):
+            mr = sorted((r for r in rs if r.get("model") == m), key=lambda r: r["trial"])
+            c = colors.get(str(m))
+            done = [r for r in mr if r.get("state") == "complete"]
+            cut = [r for r in mr if r.get("state") != "complete"]
+            ax.scatter([r["trial"] for r in done], [r["value"] for r in done], s=18, color=c, label=str(m))
+            ax.scatter([r["trial"] for r in cut], [r["value"] for r in cut], s=18, facecolors="none", edgecolors=c)
+            best, xs, ys = None, [], []
+            for r in done:
+                best = r["value"] if best is None else max(best, r["value"])
+                xs.append(r["trial"])
+                ys.append(best)
+            if xs:
+                ax.step(xs, ys, where="post", color=c, lw=1, alpha=0.7)
+        ax.set_xlabel(tr("trial"))
+        ax.set_ylabel(tr("dev score"))
+        ax.set_title(tr("Trials on {dataset} (hollow: pruned)", dataset=dataset))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"trials-{dataset}", _render(draw),
+                  tr("dev score of every trial against its number on {dataset}", dataset=dataset))
+
+
 def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, dataset) -> Figure:
     """The confusion matrix as a labelled heatmap: rows gold, columns predicted, colour = share of the
     gold class (so a rare class is as visible as a common one), each cell's count written in it."""
@@ -407,3 +460,64 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, da
     return Figure(f"confusion-{dataset}-{model}", _render(draw),
                   tr("confusion matrix of {model} on {dataset}: rows are true classes, columns predicted classes",
                      model=model, dataset=dataset))
+
+
+def _mean_band(ax, xs: list, by_x: dict, color, label: str, marker: str = "o") -> None:
+    """Mean line over runs with a ± std band where there are several runs."""
+    mean = [statistics.fmean(by_x[x]) for x in xs]
+    ax.plot(xs, mean, marker=marker, ms=3, color=color, label=label)
+    if any(len(by_x[x]) > 1 for x in xs):
+        sd = [statistics.stdev(by_x[x]) if len(by_x[x]) > 1 else 0.0 for x in xs]
+        ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
+                        color=color, alpha=0.15, lw=0)
+
+
+def lm_learning_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Dev nats/char against epoch for each language model (mean over seeds, ± std band); a count
+    model, fitted in one pass, is one point."""
+    curves: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        for e in history(r):
+            if isinstance(e.get("dev_nll"), (int, float)) and isinstance(e.get("epoch"), int):
+                curves.setdefault(r["model"], {}).setdefault(e["epoch"], []).append(float(e["dev_nll"]))
+    if not curves:
+        return None
+
+    def draw(ax):
+        for m, by_epoch in curves.items():
+            _mean_band(ax, sorted(by_epoch), by_epoch, colors.get(str(m)), m)
+        ax.set_xlabel(tr("epoch"))
+        ax.set_ylabel(tr("dev nats per character"))
+        ax.set_title(tr("Learning curves on {dataset}", dataset=dataset))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"lm-learning-{dataset}", _render(draw),
+                  tr("dev nats per character against epoch for each language model on {dataset}", dataset=dataset))
+
+
+def nll_by_position(rows: list[dict], colors: dict, dataset) -> Figure | None:
+    """Test NLL (nats) of the character at each position of a name (0 = the first letter; the stop
+    token counted where it falls), mean over seeds: where in a name each model loses its memory."""
+    import json
+
+    curves: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        pts = r.get("nll_by_position")
+        pts = json.loads(pts) if isinstance(pts, str) else pts or []
+        first = max((p.get("n", 0) for p in pts), default=0)
+        for p in pts:  # positions few names reach are noise: at least 20 names, or 10 % of them
+            if p.get("n", 0) >= min(20, 0.1 * first) and isinstance(p.get("nll"), (int, float)):
+                curves.setdefault(r["model"], {}).setdefault(int(p["position"]), []).append(float(p["nll"]))
+    if not curves:
+        return None
+
+    def draw(ax):
+        for m, by_pos in curves.items():
+            _mean_band(ax, sorted(by_pos), by_pos, colors.get(str(m)), m, marker=".")
+        ax.set_xlabel(tr("character position in the name (0 = first letter)"))
+        ax.set_ylabel(tr("test NLL of that character (nats)"))
+        ax.set_title(tr("Where each model loses its memory ({dataset})", dataset=dataset))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+    return Figure(f"lm-position-{dataset}", _render(draw),
+                  tr("test NLL per character position for each language model on {dataset}", dataset=dataset))

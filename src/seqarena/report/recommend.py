@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from seqarena.report.i18n import integer, num, plural, sig, tr
-from seqarena.run.stats import aggregate, choose_best
+from seqarena.run.stats import LOWER_IS_BETTER, aggregate, choose_best, sign
 
 # (field, +1 when higher is better / -1 when lower is better, label with unit)
 OBJECTIVES = (
@@ -73,6 +73,7 @@ class Candidate:
     latency_ms: float | None
     params: int | None
     train_time_s: float | None
+    higher_is_better: bool = True  # False for the language models' nats/char (`accuracy` holds it)
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,19 @@ class Recommendation:
 
 
 def accuracy_metric(rows: list[dict]) -> str:
-    """test_acc when any row has it, else dev_acc (a run without a test split)."""
+    """test_acc when any row has it, else dev_acc (a run without a test split); for language models
+    test nats/char (lower is better)."""
+    if any(r.get("task") == "lm" for r in rows):
+        return "test_nll"
     return "test_acc" if any(r.get("test_acc") is not None for r in rows) else "dev_acc"
 
 
 def metric_label(metric: str, short: bool = False) -> str:
-    """The ranking metric in words: 'test accuracy' ('test acc' when short), 'macro-F1'."""
+    """The ranking metric in words: 'test accuracy' ('test acc' when short), 'macro-F1', 'test nats/char'."""
     if metric == "macro_f1":
         return tr("macro-F1")
+    if metric.endswith("_nll"):
+        return tr("{split} nats/char", split=tr(metric.removesuffix("_nll")))
     split = metric.removesuffix("_acc")
     return tr("{split} acc" if short else "{split} accuracy", split=tr(split))
 
@@ -121,6 +127,7 @@ def candidates(rows: list[dict], metric: str) -> list[Candidate]:
                 latency_ms=_finite(s["latency_ms"]),
                 params=s.get("params"),
                 train_time_s=_finite(s["train_time_s"]),
+                higher_is_better=metric not in LOWER_IS_BETTER,
             )
         )
     return out
@@ -129,13 +136,15 @@ def candidates(rows: list[dict], metric: str) -> list[Candidate]:
 def dominates(a: Candidate, b: Candidate) -> bool:
     """a is at least as good as b on every objective both have measured, and better on one."""
     better = False
-    for key, sign, _ in OBJECTIVES:
+    for key, s, _ in OBJECTIVES:
         x, y = getattr(a, key), getattr(b, key)
         if x is None or y is None:
             continue
-        if sign * x < sign * y:
+        if key == "accuracy" and not a.higher_is_better:
+            s = -1
+        if s * x < s * y:
             return False
-        better = better or sign * x > sign * y
+        better = better or s * x > s * y
     return better
 
 
@@ -173,7 +182,7 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
     result = choose_best([r for r in rows if r.get("model") in names], metric=metric)
     ds = next(iter(result), None)
     if ds is None:  # no row carries the metric
-        chosen = min(feasible, key=lambda c: (-c.accuracy, *_cost_key(c)))
+        chosen = min(feasible, key=lambda c: (-sign(metric) * c.accuracy, *_cost_key(c)))
         result_ds: dict = {"best": chosen.model, "top": chosen.model, "tied": [], "tests": {}}
     else:
         result_ds = result[ds]
@@ -182,6 +191,11 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
     top = next((c for c in feasible if c.model == result_ds["top"]), chosen)
     reason = _explain(chosen, top, cands, feasible, front, rejected, tests, tied, constraints, metric,
                       result_ds.get("one_example", 0.0))
+    tuned = next((r for r in rows if r.get("tuning_budget")), None)
+    if tuned is not None:  # rows of `seqarena tune`: say what the ranking is after
+        reason += tr(" The ranking is after an equal tuning budget ({budget}): each model's best configuration on "
+                     "dev, re-run over the seeds and scored once on test.",
+                     budget=budget_phrase(tuned.get("tuning_trials"), tuned.get("tuning_minutes")))
     return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
 
 
@@ -199,23 +213,28 @@ def _explain(
     one_example: float = 0.0,
 ) -> str:
     acc = metric_label(metric)
+    lowest = metric in LOWER_IS_BETTER  # nats/char: the lowest mean is the best
+
+    def best(msgid: str) -> str:  # the message with 'lowest' where a lower score is better
+        return msgid.replace("highest", "lowest") if lowest else msgid
+
     head = tr("{model} is recommended for {dataset}: " if chosen.dataset else "{model} is recommended: ",
               model=chosen.model, dataset=chosen.dataset)
     head += tr("{k} of {n} measured models meets the constraints ({constraints}), " if len(feasible) == 1
                else "{k} of {n} measured models meet the constraints ({constraints}), ",
                k=len(feasible), n=len(cands), constraints=constraints.describe())
     if chosen.model == top.model:
-        s = [head + tr("and {model} has the highest mean {metric} among them, {acc}, at {cost}.",
+        s = [head + tr(best("and {model} has the highest mean {metric} among them, {acc}, at {cost}."),
                        model=chosen.model, metric=acc, acc=_acc(chosen), cost=_cost(chosen))]
     else:
-        gap = top.accuracy - chosen.accuracy
+        gap = sign(metric) * (top.accuracy - chosen.accuracy)
         t = tests.get(top.model)
         why = (tr("under one test example ({x})", x=num(one_example, 4)) if gap < one_example else
                tr("inside the noise (paired t-test p = {p})", p=num(t["p_value"], 2)) if t else
                tr("inside the noise"))
-        s = [head + tr("and {model} is as good as the highest mean {metric} within the noise: {acc} against "
-                       "{top}'s {top_acc}, a gap of {gap}, {why}; of the models tied so, {model} is the "
-                       "cheapest, at {cost}{ratio}.",
+        s = [head + tr(best("and {model} is as good as the highest mean {metric} within the noise: {acc} against "
+                            "{top}'s {top_acc}, a gap of {gap}, {why}; of the models tied so, {model} is the "
+                            "cheapest, at {cost}{ratio}."),
                        model=chosen.model, metric=acc, acc=_acc(chosen), top=top.model, top_acc=_acc(top),
                        gap=num(gap, 3), why=why, cost=_cost(chosen), ratio=_ratio(chosen, top))]
     others = [m for m in tied if m != top.model]
@@ -229,7 +248,8 @@ def _explain(
                     "models apart, not that they are equal."))
     if rejected:
         s.append(tr("Excluded: {models}.", models="; ".join(f"{m} ({', '.join(v)})" for m, v in rejected.items())))
-    s.append(tr("Pareto front (accuracy, latency, parameters, training time): {models}.",
+    front_msg = "Pareto front (accuracy, latency, parameters, training time): {models}."
+    s.append(tr(front_msg.replace("accuracy", "test nats/char") if lowest else front_msg,
                 models=", ".join(c.model for c in front)))
     return " ".join(s)
 
@@ -270,3 +290,12 @@ def _finite(v) -> float | None:
 
 def _inf(v) -> float:
     return math.inf if v is None else v
+
+
+def budget_phrase(trials: int | None, minutes: float | None) -> str:
+    """'20 trials per model', '30 minutes of trial time per model', or both joined by 'or'."""
+    if trials and minutes:
+        return tr("{n} trials or {m} minutes of trial time per model", n=integer(trials), m=sig(minutes, 3))
+    if minutes:
+        return tr("{m} minutes of trial time per model", m=sig(minutes, 3))
+    return tr("{n} trials per model", n=integer(trials or 0))

@@ -1,6 +1,7 @@
-"""A cell is one (dataset, model, training config, protocol, fold, seed) run; `run_cell` turns it into a
-flat row. Torch models go through `train.fit`; the sparse baselines (`models.sparse`) have their own
-short path on the same rows, so both land in the same table."""
+"""A cell is one (task, dataset, model, training config, protocol, fold, seed) run; `run_cell` turns it
+into a flat row, dispatching on the cell's task. Classifiers: torch models go through `train.fit`; the
+sparse baselines (`models.sparse`) have their own short path on the same rows, so both land in the same
+table. Language models (task 'lm', on a name corpus): `run.lm.lm_cell_fields`, through the same `fit`."""
 
 from __future__ import annotations
 
@@ -18,17 +19,19 @@ import torch
 from seqarena.config import ModelConfig, TrainConfig, config_hash
 from seqarena.data import Dataset, load_dataset
 from seqarena.data.files import FileSource
+from seqarena.data.names import NameSource
 from seqarena.data.vectors import EmbeddingSource
 from seqarena.models import count_params, create_model, list_models
 from seqarena.models.layers import zero_unknown_row
 from seqarena.models.sparse import SPARSE_MODELS, create_sparse_model, ids_to_texts
 from seqarena.run import embeddings as vectors
 from seqarena.run.protocol import Protocol, Splits, assign_folds, cv_pool, fold_digest, resolve_splits
+from seqarena.run.lm import lm_cell_fields
 from seqarena.runtime import environment, resolve_device
 from seqarena.train import fit
 from seqarena.train.loop import predict_logits
 from seqarena.train.metrics import accuracy, macro_f1, per_class
-from seqarena.train.speed import latency_ms, throughput
+from seqarena.train.speed import latency_ms, median_seconds, throughput
 
 # the old single-split behaviour: the dataset's own splits, no dev carve, last epoch kept
 GIVEN = Protocol(kind="given")
@@ -49,6 +52,8 @@ def is_sparse(name: str) -> bool:
 # (train.loop.head_norm_limit). 3: bow is fastText (hashed word n-grams), whose rows under a config
 # that names no n-gram hyperparameter must not pass for the old bag of words
 TORCH_CELL_VERSION = 3
+# the same for cells of task 'lm' (part of their hash only: classification hashes are unchanged)
+LM_CELL_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,12 @@ class Cell:
     fold: int | None = None  # which CV fold is the test set (protocol 'cv'); None for a given split
     experiment: str = "compare"
     protocol: Protocol = GIVEN  # resolved: kind 'given' or 'cv'
-    source: FileSource | None = None  # the user's files when `dataset` names a file dataset
+    source: FileSource | NameSource | None = None  # the user's files when `dataset` names a file dataset
+    task: str = "classify"  # "classify" or "lm" (a name corpus and the registry's language models)
     embeddings: EmbeddingSource | None = None  # pretrained vectors and their mode (run.embeddings)
 
     @property
-    def data_ref(self) -> str | FileSource:
+    def data_ref(self) -> str | FileSource | NameSource:
         """What `dataset()` loads: the file source, or the built-in dataset's name."""
         return self.source if self.source is not None else self.dataset
 
@@ -72,6 +78,8 @@ class Cell:
     def config_hash(self) -> str:
         # the sparse baselines read no training field: changing epochs must not re-run them
         train = () if is_sparse(self.model.name) else (self.train, {"torch_cell_version": TORCH_CELL_VERSION})
+        if self.task != "classify":  # a classifier's hash stays what it was before tasks existed
+            train = (self.train, {"task": self.task, "lm_cell_version": LM_CELL_VERSION})
         # a file dataset is its contents and reader settings (the digest), not its paths
         data = () if self.source is None else ({"data_digest": self.source.digest},)
         # vectors: the file's contents and the mode; a cell without them hashes as it always did
@@ -87,17 +95,18 @@ class Cell:
         """The identifying columns of this cell's row."""
         return {"cell_id": self.cell_id, "experiment": self.experiment, "dataset": self.dataset,
                 "model": self.model.name, "config_hash": self.config_hash, "fold": self.fold, "seed": self.seed,
-                "protocol": self.protocol.kind, "folds": self.protocol.folds if self.fold is not None else None}
+                "protocol": self.protocol.kind, "folds": self.protocol.folds if self.fold is not None else None,
+                "task": self.task}
 
 
 @lru_cache(maxsize=4)
-def _dataset(ref: str | FileSource, data_dir: str | None) -> Dataset:
-    if isinstance(ref, FileSource):
+def _dataset(ref: str | FileSource | NameSource, data_dir: str | None) -> Dataset:
+    if isinstance(ref, (FileSource, NameSource)):
         return ref.load()
     return load_dataset(ref, Path(data_dir) if data_dir else None)
 
 
-def dataset(ref: str | FileSource, data_dir: str | None = None) -> Dataset:
+def dataset(ref: str | FileSource | NameSource, data_dir: str | None = None) -> Dataset:
     """A built-in dataset by name, or a file dataset by its source; loaded once per process."""
     return _dataset(ref, data_dir)
 
@@ -118,17 +127,23 @@ def run_cell(
 ) -> dict:
     """Train and evaluate one cell; return its result row (ids, metrics, timings, environment)."""
     t0 = time.perf_counter()
-    dev = resolve_device(device)
+    torch_dev = resolve_device(device)
     with warnings.catch_warnings():  # the driver showed the readers' warnings when it loaded the data
         warnings.simplefilter("ignore")
         data = _dataset(cell.data_ref, data_dir)
+    if cell.task == "lm":
+        row = {**cell.ids(), **lm_cell_fields(cell, data, torch_dev, on_epoch, measure_speed),
+               "data_time_s": time.perf_counter() - t0}
+        row["wall_time_s"] = time.perf_counter() - t0
+        row.update(environment(torch_dev))
+        return row
     splits = resolve_splits(data, cell.protocol, cell.fold, cell.seed)
     data_time = time.perf_counter() - t0
     if is_sparse(cell.model.name):
         row, pred = _run_sparse(cell, splits, measure_speed)
-        dev = torch.device("cpu")
+        torch_dev = torch.device("cpu")
     else:
-        row, pred = _run_torch(cell, data, splits, dev, on_epoch, measure_speed)
+        row, pred = _run_torch(cell, data, splits, torch_dev, on_epoch, measure_speed)
     scores = per_class(pred, splits.test.labels, data.label_names)
     row.update(labels=json.dumps(data.label_names), per_class=json.dumps(scores["per_class"]),
                confusion=json.dumps(scores["confusion"]), vocab_size=data.vocab_size)
@@ -138,15 +153,15 @@ def run_cell(
     if cell.fold is not None:
         row["fold_digest"] = fold_digest(fold_assignment(cell.data_ref, data_dir, cell.protocol.folds,
                                                          cell.protocol.split_seed))
-    row.update(environment(dev))
+    row.update(environment(torch_dev))
     return row
 
 
-def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
+def _run_torch(cell: Cell, data: Dataset, splits: Splits, torch_dev: torch.device,
                on_epoch: Callable[[dict], None] | None, measure_speed: bool) -> tuple[dict, torch.Tensor]:
     """The row's torch fields and the selected weights' test predictions."""
     model = build_model(cell, data)
-    res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=dev, seed=cell.seed,
+    res = fit(model, splits.train, test=splits.test, dev=splits.dev, cfg=cell.train, device=torch_dev, seed=cell.seed,
               on_epoch=on_epoch)
     # fit evaluated the test split after every epoch and restored the selected epoch's weights: its
     # history row already holds the test scores of the weights the model now has
@@ -162,7 +177,7 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, dev: torch.device,
         "train_config": json.dumps(asdict(cell.train)),
         "history": json.dumps(res.history),
     }
-    test_split = splits.test.to(dev)
+    test_split = splits.test.to(torch_dev)
     with torch.no_grad():
         pred = predict_logits(model, test_split, cell.train.eval_batch_size).argmax(-1).cpu()
     if measure_speed:
@@ -231,12 +246,6 @@ def _run_sparse(cell: Cell, splits: Splits, measure_speed: bool) -> tuple[dict, 
 
 def _sparse_speed(clf, texts: list[str], repeats: int = 20, batch: int = 256) -> tuple[float, float]:
     """Median batch-1 latency (ms) and texts per second on batches of 256, as train/speed.py does for torch."""
-    times = []
-    for i in range(repeats):
-        t = time.perf_counter()
-        clf.predict([texts[i % len(texts)]])
-        times.append(time.perf_counter() - t)
+    one = median_seconds(lambda i: clf.predict([texts[i % len(texts)]]), repeats)
     chunk = (texts * (batch // len(texts) + 1))[:batch]
-    t = time.perf_counter()
-    clf.predict(chunk)
-    return 1000 * float(np.median(times)), batch / max(time.perf_counter() - t, 1e-9)
+    return 1000 * one, batch / max(median_seconds(lambda i: clf.predict(chunk), 1), 1e-9)

@@ -46,10 +46,12 @@ def source_for(path: str | Path | None, mode: str, where: str = "the spec") -> E
 
 
 def attach(cells: list, src: EmbeddingSource | None, is_sparse: Callable[[str], bool]) -> list:
-    """The cells with `src` on every torch cell (the sparse baselines read no vectors)."""
+    """The cells with `src` on every torch classifier's cell (the sparse baselines and language models read
+    no word vectors)."""
     if src is None:
         return cells
-    return [c if is_sparse(c.model.name) else replace(c, embeddings=src) for c in cells]
+    return [c if is_sparse(c.model.name) or getattr(c, "task", "classify") != "classify" else replace(c, embeddings=src)
+            for c in cells]
 
 
 def _words(data: Dataset, what: str) -> list[str]:

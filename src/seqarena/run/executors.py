@@ -16,51 +16,21 @@ import signal
 import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 
 from seqarena.errors import InputError
-from seqarena.run.cells import Cell, run_cell
+from seqarena.models import MODELS
+from seqarena.run.cells import Cell
+from seqarena.run.events import Claim, Emit, Event, collect, guarded_run
+from seqarena.run.ray_executor import run_ray
 from seqarena.runtime import available_cores, set_threads
 
 EXECUTORS = ("local", "ray")
 
 
-@dataclass
-class Event:
-    """Progress from a cell: kind 'start', 'epoch' (row: the epoch's record), 'done' (row: the result
-    row), 'failed' (row: {'error': one line}) or 'skipped' (its claim failed: another run holds it)."""
-
-    kind: str
-    index: int
-    row: dict
-
-
-Emit = Callable[[Event], None]
-Claim = Callable[[int], bool]  # cell index -> may this run train it now?
-
-
 def threads_per_worker(jobs: int, threads: int | None) -> int:
     """Explicit `threads`, else the cores shared out so that workers do not oversubscribe them."""
     return threads if threads is not None else max(1, available_cores() // jobs)
-
-
-def error_line(e: BaseException) -> str:
-    """'Type: message @ file:line' of the innermost frame: one line for the results store."""
-    tb = traceback.extract_tb(e.__traceback__)
-    where = f" @ {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
-    return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}{where}"
-
-
-def guarded_run(cell: Cell, device: str, data_dir: str | None,
-                on_epoch: Callable[[dict], None] | None = None) -> tuple[dict | None, str | None]:
-    """(row, None) or (None, error line): one failing cell does not stop the others."""
-    try:
-        return run_cell(cell, device, data_dir, on_epoch=on_epoch), None
-    except Exception as e:  # noqa: BLE001 - recorded as the cell's status, shown at the end
-        return None, error_line(e)
 
 
 def run_cells(cells: list[Cell], executor: str = "local", jobs: int = 1, threads: int | None = None,
@@ -73,18 +43,11 @@ def run_cells(cells: list[Cell], executor: str = "local", jobs: int = 1, threads
         raise InputError(f"--executor: unknown '{executor}'; choose from {list(EXECUTORS)}")
     emit = on_event or (lambda e: None)
     claim = claim or (lambda i: True)
-    if executor == "ray":
-        from seqarena.run.ray_executor import run_ray  # Ray is an optional extra
-
+    if executor == "ray":  # Ray itself is an optional extra, imported by run_ray
         return run_ray(cells, jobs, threads, device, data_dir, emit, address, claim)
     if jobs <= 1 or len(cells) <= 1:
         return _run_inline(cells, threads, device, data_dir, emit, claim)
     return _run_pool(cells, jobs, threads, device, data_dir, emit, claim)
-
-
-def collect(rows: list[dict | None], i: int, row: dict | None, error: str | None, emit: Emit) -> None:
-    rows[i] = row
-    emit(Event("done", i, row) if row is not None else Event("failed", i, {"error": error}))
 
 
 def _run_inline(cells: list[Cell], threads: int | None, device: str, data_dir: str | None,
@@ -198,8 +161,6 @@ _FAMILY_COST = {"attention": 6, "hybrid": 5, "recurrent": 4, "convolutional": 2,
 
 
 def expected_cost(cell: Cell) -> float:
-    from seqarena.models import MODELS
-
     entry = MODELS.get(cell.model.name)
     return _FAMILY_COST.get(entry.family if entry else "", 1) * cell.train.epochs
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from seqarena.errors import InputError
 from seqarena.run.cells import Cell
-from seqarena.run.executors import Claim, Emit, Event, collect, guarded_run
+from seqarena.run.events import Claim, Emit, Event, collect, guarded_run
 from seqarena.runtime import set_threads
 
 

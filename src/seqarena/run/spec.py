@@ -18,6 +18,8 @@ seeds = [0]                        # a list, or N for seeds 0..N-1
                                    #   over the model's own recipe instead, [train] not applied
 [hparams]                          # for every model that has the hyperparameter
 [hparams.textcnn]                  # for one model (an unknown name is an error)
+[search.textcnn]                   # `seqarena tune`: distributions over the model's default search
+                                   #   space (run/search.py; replace = true: the whole space)
 ```
 A model's training config (`Spec.train_config`): TrainConfig's defaults, then the model's own recipe
 from the registry (`ModelEntry.train`, e.g. bow's SGD with linear decay), then the fields [train] sets
@@ -35,17 +37,19 @@ from typing import Any, NoReturn
 
 from seqarena.checks import MAX_SEED, MAX_SEEDS
 from seqarena.config import ModelConfig, TrainConfig
-from seqarena.data import DATASETS
+from seqarena.data import DATASETS, dataset_task
 from seqarena.data.files import FileSource, check_name, file_source
+from seqarena.data.names import NameSource
 from seqarena.errors import FieldError, InputError
-from seqarena.models import model_hparams, train_config
+from seqarena.models import list_models, model_hparams, train_config
 from seqarena.models.hparams import RULES, check_hparams
 from seqarena.models.sparse import sparse_hparams
 from seqarena.run import embeddings as vectors
 from seqarena.run.cells import Cell, classifier_names, dataset, is_sparse
 from seqarena.run.protocol import Protocol
+from seqarena.run.search import parse_search, space_for
 
-TOP_KEYS = ("name", "datasets", "models", "seeds", "protocol", "train", "hparams")
+TOP_KEYS = ("name", "datasets", "models", "seeds", "protocol", "train", "hparams", "search")
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,15 @@ class Spec:
     train_set: tuple[str, ...] = ()  # the fields of `train` written in [train] or given as flags
     train_per_model: dict[str, dict[str, Any]] = field(default_factory=dict)  # [train.<model>] (+ flags)
     own_recipe: tuple[str, ...] = ()  # models whose [train.<model>] says inherit = false
+    task: str = "classify"  # of every dataset: "classify", or "lm" (name corpora, language models)
+    search: dict[str, dict[str, Any]] = field(default_factory=dict)  # [search.<model>] entries
+    search_replace: tuple[str, ...] = ()  # models whose [search.<model>] says replace = true
     embeddings: str | None = None  # [train] embeddings: a vectors file (absolute path), every torch model
     embedding_mode: str = "rand"  # [train] embedding_mode: one of data.vectors.MODES
 
     def model_config(self, name: str) -> ModelConfig:
         """The model's overrides: shared hyperparameters it has, then its own table."""
-        known = hparams_of(name)
+        known = hparams_of(name, self.task)
         over = {k: v for k, v in self.shared.items() if k in known}
         over.update(self.per_model.get(name, {}))
         return ModelConfig.of(name, **over)
@@ -77,22 +84,41 @@ class Spec:
         """How model `name` trains: its recipe, [train]'s written fields (unless its table says
         inherit = false), its [train.<model>] table; CLI flags are in both of the last two."""
         spec_wide = {} if name in self.own_recipe else {k: getattr(self.train, k) for k in self.train_set}
-        return train_config(name, **{**spec_wide, **self.train_per_model.get(name, {})})
+        return train_config(name, task=self.task, **{**spec_wide, **self.train_per_model.get(name, {})})
+
+    def search_space(self, name: str) -> dict[str, dict]:
+        """What `seqarena tune` searches for model `name` (run.search.space_for)."""
+        return space_for(name, self.search.get(name), name in self.search_replace)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["protocol"], d["train"] = asdict(self.protocol), asdict(self.train)
         d["files"] = {k: v.to_dict() for k, v in self.files.items()}
         d["train_by_model"] = {m: asdict(self.train_config(m)) for m in self.models if not is_sparse(m)}
+        d["task"] = self.task
         return d
 
-    def ref(self, dataset: str) -> str | FileSource:
+    def ref(self, dataset: str) -> str | FileSource | NameSource:
         """What run.cells.dataset loads for one of `datasets`."""
         return self.files.get(dataset, dataset)
 
 
-def hparams_of(name: str) -> dict[str, Any]:
-    return sparse_hparams(name) if is_sparse(name) else model_hparams(name, "classify")
+def hparams_of(name: str, task: str = "classify") -> dict[str, Any]:
+    return sparse_hparams(name) if is_sparse(name) else model_hparams(name, task)
+
+
+def model_names(task: str) -> list[str]:
+    """Every model a comparison of `task` accepts ('all' means these)."""
+    return classifier_names() if task == "classify" else list_models(task)
+
+
+def spec_task(datasets: tuple[str, ...], files: dict) -> str:
+    """The one task of a spec's datasets; a spec that mixes tasks is refused."""
+    tasks = {("lm" if isinstance(files.get(d), NameSource) else dataset_task(d)) for d in datasets}
+    if len(tasks) > 1:
+        raise InputError(f"datasets {list(datasets)} mix classification and name corpora (language models); "
+                         "compare them in separate runs")
+    return tasks.pop() if tasks else "classify"
 
 
 # Kim (2014)'s pretrained variants: the kim preset with an embedding mode (they need --embeddings FILE)
@@ -137,9 +163,13 @@ def parse_spec(text: str, source: str) -> Spec:
         datasets, files = _dataset_table(err, raw["datasets"], source)
     else:
         datasets, files = tuple(err.names("", "datasets", raw.get("datasets"), sorted(DATASETS))), {}
+    try:
+        task = spec_task(datasets, files)
+    except InputError as e:
+        err.fail("", "datasets", str(e))
     models_raw = raw.get("models", "all")
-    models = tuple(classifier_names()) if models_raw == "all" else tuple(
-        err.names("", "models", models_raw, classifier_names() + ["all"]))
+    models = tuple(model_names(task)) if models_raw == "all" else tuple(
+        err.names("", "models", models_raw, model_names(task) + ["all"]))
     seeds_raw = raw.get("seeds", [0])
     if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool) and 1 <= seeds_raw <= MAX_SEEDS:
         seeds = tuple(range(seeds_raw))
@@ -167,17 +197,19 @@ def parse_spec(text: str, source: str) -> Spec:
         if isinstance(value, dict):
             if key not in models:
                 err.fail("hparams", key, f"[hparams.{key}] names no model of this spec; models: {list(models)}")
-            per_model[key] = err.hparams(f"hparams.{key}", value, hparams_of(key), key)
+            per_model[key] = err.hparams(f"hparams.{key}", value, hparams_of(key, task), key)
         else:
             shared[key] = value
-    everyone = {k: v for m in models for k, v in hparams_of(m).items()}
+    everyone = {k: v for m in models for k, v in hparams_of(m, task).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
+    search, search_replace = parse_search(err, raw, models)
     spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files,
-                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe), emb_path, emb_mode)
+                tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe), task,
+                search, search_replace, emb_path, emb_mode)
     for m in models:  # the rules the builders apply, now, so that no cell fails on them later
         over = spec.model_config(m).kwargs()
         try:
-            check_hparams(m, {**hparams_of(m), **over})
+            check_hparams(m, {**hparams_of(m, task), **over})
         except FieldError as e:
             own = e.field in per_model.get(m, {}) or m in per_model and e.field not in shared
             table = f"hparams.{m}" if own else "hparams"  # the model's own table when the key is not shared
@@ -275,7 +307,12 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
     loaded here, once, so a missing file fails before anything trains."""
     cells = []
     for ds in spec.datasets:
-        proto = spec.protocol.resolve(dataset(spec.ref(ds), data_dir))
+        data = dataset(spec.ref(ds), data_dir)
+        if data.task == "lm" and (data.test is None or spec.protocol.kind == "cv"):
+            raise InputError(f"dataset '{ds}': a name corpus is compared on its own train/dev/test split "
+                             f"(split '{data.meta['corpus'].split}' has no test names, or --protocol cv was "
+                             "asked); compare it with `seqarena names compare --corpus NAME --split random` (or makemore)")
+        proto = spec.protocol.resolve(data)
         folds: list[int | None] = [None]
         if proto.kind == "cv":
             folds = list(range(proto.folds)) if fold_subset is None else list(fold_subset)
@@ -286,7 +323,8 @@ def expand(spec: Spec, data_dir: str | None = None, fold_subset: tuple[int, ...]
             for fold in folds:
                 for m in spec.models:
                     cells.append(Cell(ds, spec.model_config(m), spec.train_config(m), seed=seed, fold=fold,
-                                      experiment=spec.name, protocol=proto, source=spec.files.get(ds)))
+                                      experiment=spec.name, protocol=proto, source=spec.files.get(ds),
+                                      task=spec.task))
     return vectors.attach(cells, vectors.source_for(spec.embeddings, spec.embedding_mode, spec.source), is_sparse)
 
 
@@ -407,7 +445,8 @@ def spec_from_dict(d: dict, source: str = "<stored spec>") -> Spec:
     """The `Spec` that `Spec.to_dict()` wrote (a results store's `experiments` table): JSON lists
     become the tuples they were, so the cells it expands hash as the stored ones did."""
     try:
-        files = {k: FileSource(**{**v, **{s: tuple(v.get(s) or ()) for s in ("train", "dev", "test")}})
+        files = {k: NameSource(**v) if "path" in v else
+                 FileSource(**{**v, **{s: tuple(v.get(s) or ()) for s in ("train", "dev", "test")}})
                  for k, v in (d.get("files") or {}).items()}
 
         def hp(table: dict) -> dict:
@@ -417,6 +456,7 @@ def spec_from_dict(d: dict, source: str = "<stored spec>") -> Spec:
                     Protocol(**d["protocol"]), TrainConfig(**d["train"]), hp(d.get("shared") or {}),
                     {m: hp(t) for m, t in (d.get("per_model") or {}).items()}, d.get("source", source), files,
                     tuple(d.get("train_set") or ()), dict(d.get("train_per_model") or {}),
-                    tuple(d.get("own_recipe") or ()), d.get("embeddings"), d.get("embedding_mode") or "rand")
+                    tuple(d.get("own_recipe") or ()), d.get("task", "classify"), dict(d.get("search") or {}),
+                    tuple(d.get("search_replace") or ()), d.get("embeddings"), d.get("embedding_mode") or "rand")
     except (KeyError, TypeError) as e:
         raise InputError(f"{source}: not a stored experiment spec ({type(e).__name__}: {e})") from None

@@ -29,6 +29,14 @@ def summarize(values: list[float]) -> dict:
 
 
 METRICS = ("train_acc", "test_acc", "macro_f1", "train_time_s", "latency_ms", "throughput")
+# the language models' row metrics (nats/char, bits/char, perplexity: lower is better)
+LM_METRICS = ("train_nll", "dev_nll", "test_nll", "test_bpc", "test_ppl", "pct_new", "train_time_s", "latency_ms")
+LOWER_IS_BETTER = frozenset({"train_nll", "dev_nll", "test_nll", "test_bpc", "test_ppl"})
+
+
+def sign(metric: str) -> float:
+    """+1 where a higher `metric` is better (accuracy), -1 where lower is (nats/char)."""
+    return -1.0 if metric in LOWER_IS_BETTER else 1.0
 
 
 def aggregate(rows: list[dict], by: tuple[str, ...] = ("dataset", "model"),
@@ -67,7 +75,8 @@ def paired_test(a: list[float], b: list[float]) -> dict:
 
 def best_vs_rest(rows: list[dict], metric: str = "test_acc", by: str = "model",
                  pair_on: tuple[str, ...] = ("dataset", "fold", "seed"), force_best: dict | None = None) -> dict:
-    """For each group of `by` (per dataset), a paired test of the best (highest mean `metric`) against
+    """For each group of `by` (per dataset), a paired test of the best (the best mean `metric`: highest,
+    lowest for LOWER_IS_BETTER) against
     every other one, pairing rows that share `pair_on`. Returns {dataset: {'best', 'tests': {model: test}}}."""
     out: dict = {}
     for ds in dict.fromkeys(r.get("dataset") for r in rows):
@@ -77,7 +86,7 @@ def best_vs_rest(rows: list[dict], metric: str = "test_acc", by: str = "model",
             by_model.setdefault(r[by], {})[tuple(r.get(k) for k in pair_on)] = float(r[metric])
         if not by_model:
             continue
-        best = max(by_model, key=lambda m: statistics.fmean(by_model[m].values()))
+        best = max(by_model, key=lambda m: sign(metric) * statistics.fmean(by_model[m].values()))
         if force_best and force_best.get(ds) in by_model:  # e.g. the tie rule's choice (choose_best)
             best = force_best[ds]
         tests = {}
@@ -140,10 +149,13 @@ def choose_best(rows: list[dict], metric: str = "test_acc",
         means = {m: statistics.fmean(float(r[metric]) for r in rs if r["model"] == m)
                  for m in dict.fromkeys(r["model"] for r in rs)}
         n_test = [int(r["n_test"]) for r in rs if isinstance(r.get("n_test"), (int, float)) and r["n_test"]]
-        one = 1.0 / min(n_test) if n_test else 0.0
+        # one test example moves accuracy by 1/n; nats/char have no such grain
+        one = 1.0 / min(n_test) if n_test and metric not in LOWER_IS_BETTER else 0.0
         top = res["best"]
+        s = sign(metric)
         tied = [m for m, t in res["tests"].items()
-                if means[top] - means[m] <= 0 or means[top] - means[m] < one or (t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"])]
+                if s * (means[top] - means[m]) <= 0 or s * (means[top] - means[m]) < one
+                or (t["n"] >= 2 and math.isfinite(t["p_value"]) and not t["significant"])]
 
         def cost(m: str) -> tuple:
             vals = []
@@ -153,7 +165,7 @@ def choose_best(rows: list[dict], metric: str = "test_acc",
                 vals.append(statistics.fmean(xs) if xs else math.inf)
             return tuple(vals)
 
-        best = min([top, *tied], key=lambda m: (cost(m), -means[m]))
+        best = min([top, *tied], key=lambda m: (cost(m), -s * means[m]))
         tests = res["tests"] if best == top else best_vs_rest(
             rows, metric, pair_on=pair_on, force_best={ds: best})[ds]["tests"]
         out[ds] = {"best": best, "top": top, "tied": [m for m in [top, *tied] if m != best], "tests": tests,

@@ -1,32 +1,40 @@
-"""The training loop for classifiers: one visible loop, no framework (after nanoGPT's train.py)."""
+"""The one training loop, for every task: one visible loop, no framework (after nanoGPT's train.py).
+What differs between classification and language modelling is a `train.task.Task`."""
 
 from __future__ import annotations
 
 import copy
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from seqarena.config import TrainConfig
 from seqarena.data.batching import Split
 from seqarena.runtime import Stopwatch, seed_everything
-from seqarena.train.metrics import accuracy, macro_f1
 from seqarena.train.optim import SGD, FusedAdam, LazyAdadelta, use_sparse_embeddings
+from seqarena.train.task import CLASSIFY, Task, class_scores, predict_logits
+
+evaluate = class_scores  # a classifier's accuracy, macro-F1 and loss on a split
+__all__ = ["FitResult", "evaluate", "fit", "predict_logits", "lr_at", "make_optimizer"]
 
 
 @dataclass
 class FitResult:
     """What training produced. `history` has one dict per epoch; `selected_epoch` is the epoch whose
-    weights the model holds at the end (best dev accuracy when a dev split was given, else the last)."""
+    weights the model holds at the end (the best monitored dev score when a dev split was given, else
+    the last epoch), for either task."""
 
     history: list[dict] = field(default_factory=list)
-    train_time_s: float = 0.0  # optimisation only: forward, backward, step
+    train_time_s: float = 0.0  # optimisation (or counting) only: forward, backward, step
     eval_time_s: float = 0.0  # per-epoch evaluation, measured apart
     selected_epoch: int = 0
     stopped_early: bool = False
+    steps: int = 0  # optimiser steps taken
+    stop_reason: str = "epochs"  # "epochs", "patience" (no better dev score) or "time" (max_time_s)
 
 
 def lazy_adadelta_applies(cfg: TrainConfig) -> bool:
@@ -55,35 +63,17 @@ def make_optimizer(params, cfg: TrainConfig):
 
 def lr_at(cfg: TrainConfig, step: int, total: int) -> float:
     """The learning rate of optimisation step `step` (0-based) of `total`: constant, or decayed linearly
-    from lr to 0 over the whole run (fastText: lr * (1 - progress))."""
+    from lr to 0 over the whole run (fastText: lr * (1 - progress)), or on a cosine from lr to lr/10; times
+    a linear warm-up from 0 over the first `cfg.warmup_steps` steps."""
     if cfg.lr_schedule == "linear":
-        return cfg.lr * (1.0 - step / total)
-    return cfg.lr
-
-
-@torch.no_grad()
-def predict_logits(model: nn.Module, split: Split, batch_size: int = 256) -> torch.Tensor:
-    """(N, C) logits in the split's row order (batches are length-bucketed internally)."""
-    model.eval()
-    out = None
-    for idx, (x, lengths, _) in split.batches(batch_size):
-        logits = model(x, lengths)
-        if out is None:
-            out = torch.empty(len(split), logits.shape[-1], device=logits.device)
-        out[idx.to(logits.device)] = logits.float()
-    return out if out is not None else torch.empty(0, 0)
-
-
-def evaluate(model: nn.Module, split: Split, batch_size: int = 256) -> dict:
-    """Accuracy, macro-F1 and mean cross-entropy on a split (model in eval mode, no dropout)."""
-    logits = predict_logits(model, split, batch_size)
-    gold = split.labels
-    pred = logits.argmax(-1)
-    return {
-        "loss": float(F.cross_entropy(logits, gold)),
-        "acc": accuracy(pred, gold),
-        "macro_f1": macro_f1(pred.cpu(), gold.cpu(), logits.shape[-1]),
-    }
+        lr = cfg.lr * (1.0 - step / total)
+    elif cfg.lr_schedule == "cosine":
+        lr = cfg.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * min(step / total, 1.0))))
+    else:
+        lr = cfg.lr
+    if step < cfg.warmup_steps:
+        lr *= (step + 1) / cfg.warmup_steps
+    return lr
 
 
 def fit(
@@ -95,15 +85,20 @@ def fit(
     device: torch.device = torch.device("cpu"),
     seed: int = 0,
     on_epoch: Callable[[dict], None] | None = None,
+    task: Task = CLASSIFY,
 ) -> FitResult:
-    """Train `model` in place. Each epoch: one shuffled, length-bucketed pass over `train`, then
-    evaluation on dev and test (timed apart from training). With `dev`, the weights of the best dev
-    epoch are restored at the end and `cfg.patience` may stop training early."""
+    """Train `model` in place for `task`. Each epoch: one shuffled, length-bucketed pass over `train`,
+    then evaluation on dev and test (timed apart from training), then `on_epoch(row)` with the epoch's
+    history row (dev scores as `dev_<key>`, the monitored one `task.monitor`); an exception it raises
+    (a tuner's prune) propagates. With `dev`, the weights of the best `task.monitor` epoch are
+    restored at the end and `cfg.patience` may stop early; without, the last epoch is kept.
+    `cfg.max_time_s` stops optimisation after that many seconds. A count model is fitted in one
+    counting pass (one epoch row)."""
     # Adadelta or SGD without decay or clipping: embeddings give sparse row gradients (LazyAdadelta,
     # SGD's row update), for the duration of this call only
     switched = use_sparse_embeddings(model) if sparse_rows_apply(cfg) else []
     try:
-        return _fit(model, train, test, dev, cfg, device, seed, on_epoch)
+        return _fit(model, train, test, dev, cfg, device, seed, on_epoch, task)
     finally:
         for m in switched:
             m.sparse = False
@@ -125,61 +120,76 @@ def head_norm_limit(model: nn.Module, max_norm: float | None) -> float | None:
 
 
 def _fit(model: nn.Module, train: Split, test: Split | None, dev: Split | None, cfg: TrainConfig,
-         device: torch.device, seed: int, on_epoch: Callable[[dict], None] | None) -> FitResult:
+         device: torch.device, seed: int, on_epoch: Callable[[dict], None] | None, task: Task) -> FitResult:
     g = seed_everything(seed)
     model.to(device)
-    train, test, dev = (s.to(device) if s is not None else None for s in (train, test, dev))
-    opt = make_optimizer(model.parameters(), cfg)
+    train, test, dev = (s.to(device) if s is not None and len(s) else None for s in (train, test, dev))
     train_clock, eval_clock = Stopwatch(device), Stopwatch(device)
     result = FitResult()
-    best_dev, best_state, since_best = -1.0, None, 0
+    best, best_state, best_epoch, since_best = None, None, 0, 0
+    counting = task.counts(model)
+    if not counting:
+        opt = make_optimizer(model.parameters(), cfg)
     norm_limit = head_norm_limit(model, cfg.max_norm)
-    step, total_steps = 0, cfg.epochs * -(-len(train) // cfg.batch_size)
+    total_steps = cfg.epochs * -(-len(train) // cfg.batch_size)
 
-    for epoch in range(1, cfg.epochs + 1):
+    for epoch in range(1, 2 if counting else cfg.epochs + 1):
         model.train()
-        loss_sum = torch.zeros((), device=device)
+        loss_sum, count = torch.zeros((), device=device), torch.zeros((), device=device, dtype=torch.long)
         correct = torch.zeros((), device=device, dtype=torch.long)
+        t_epoch = time.perf_counter()
         with train_clock.time():
-            for _, (x, lengths, y) in train.batches(cfg.batch_size, shuffle=True, generator=g):
-                logits = model(x, lengths)  # (B, C)
-                loss = F.cross_entropy(logits, y)
+            for _, (x, lengths, y) in train.batches(cfg.eval_batch_size if counting else cfg.batch_size,
+                                                    shuffle=not counting, generator=g):
+                if counting:  # the n-gram LM: counts, no gradient
+                    model.fit_counts(x, y, lengths)
+                    continue
+                out = model(x, lengths)  # (B, C) logits, or (B, T, V) next-character logits
+                s, c = task.loss(out, y)
                 opt.zero_grad(set_to_none=True)
-                loss.backward()
+                (s / c).backward()
                 if cfg.grad_clip:
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.param_groups[0]["lr"] = lr_at(cfg, step, total_steps)
+                opt.param_groups[0]["lr"] = lr_at(cfg, result.steps, total_steps)
                 opt.step()
-                step += 1
+                result.steps += 1
                 if norm_limit is not None:
                     with torch.no_grad():  # Kim 2014: rescale each class's weight vector to norm <= s
                         model.head.weight.copy_(torch.renorm(model.head.weight, 2, 0, norm_limit))
-                loss_sum += loss.detach() * len(y)
-                correct += (logits.argmax(-1) == y).sum()
-        row = {"epoch": epoch, "train_loss": float(loss_sum) / len(train), "train_acc": int(correct) / len(train)}
+                loss_sum += s.detach()
+                count += c
+                if task.train_acc:
+                    correct += (out.argmax(-1) == y).sum()
+                if cfg.max_time_s is not None and train_clock.seconds + time.perf_counter() - t_epoch > cfg.max_time_s:
+                    result.stop_reason = "time"
+                    break
+        row = {"epoch": epoch}
         with eval_clock.time():
-            if dev is not None:
-                d = evaluate(model, dev, cfg.eval_batch_size)
-                row.update(dev_acc=d["acc"], dev_loss=d["loss"])
-            if test is not None:
-                t = evaluate(model, test, cfg.eval_batch_size)
-                row.update(test_acc=t["acc"], test_macro_f1=t["macro_f1"])
-        row["train_time_s"] = train_clock.seconds
+            if counting:  # its training loss is the train split's score
+                row["train_loss"] = task.scores(model, train, cfg.eval_batch_size)[task.test_keys[0]]
+            else:
+                row["train_loss"] = float(loss_sum) / max(int(count), 1)
+            if task.train_acc:
+                row["train_acc"] = int(correct) / len(train)
+            for name, split in (("dev", dev), ("test", test)):
+                if split is not None:
+                    sc = task.scores(model, split, cfg.eval_batch_size)
+                    row.update({f"{name}_{k}": sc[k] for k in (task.dev_keys if name == "dev" else task.test_keys)})
+        row["steps"], row["train_time_s"] = result.steps, train_clock.seconds
         result.history.append(row)
         result.selected_epoch = epoch
         if on_epoch is not None:
             on_epoch(row)
         if dev is not None:
-            better = row["dev_acc"] >= best_dev if cfg.dev_ties == "last" else row["dev_acc"] > best_dev
-            if better:
-                best_dev, since_best = row["dev_acc"], 0
+            if task.better(row[task.monitor], best, cfg.dev_ties):
+                best, best_epoch, since_best = row[task.monitor], epoch, 0
                 best_state = copy.deepcopy(model.state_dict())
-                best_epoch = epoch
             else:
                 since_best += 1
-                if cfg.patience is not None and since_best >= cfg.patience:
-                    result.stopped_early = True
-                    break
+                if cfg.patience is not None and since_best >= cfg.patience and result.stop_reason != "time":
+                    result.stopped_early, result.stop_reason = True, "patience"
+        if result.stop_reason != "epochs":
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
         result.selected_epoch = best_epoch

@@ -1,0 +1,218 @@
+"""`seqarena tune`: every model gets the same tuning budget on dev, then its best configuration is
+re-run over the seeds (and folds) and scored once on test, as an ordinary comparison.
+
+The search (run/tune.py) keeps its trials in DIR/tune.sqlite (Optuna), so an interrupted run resumes;
+the final cells are compare's cells (cli/compare.execute) in DIR/results.sqlite, each row marked
+`tuned (N trials)`; DIR/tune.json holds every trial, the expected-validation-performance curves and
+the per-model summary the report's Tuning section shows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar, warnings_as_lines
+from seqarena.cli.compare import _fold_subset, _spec, default_run_dir, execute
+from seqarena.cli.compare_output import METRICS
+from seqarena.data import DATASETS
+from seqarena.data.files import file_source
+from seqarena.data.text import FORMATS
+from seqarena.data.tokenize import TOKENIZERS
+from seqarena.errors import InputError
+from seqarena.fsutil import check_output_dir
+from seqarena.models.spaces import describe
+from seqarena.report.i18n import LANGS, check_lang
+from seqarena.run.cells import classifier_names, is_sparse
+from seqarena.run.executors import EXECUTORS
+from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
+from seqarena.run.spec import Spec, expand, preset_names
+from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, check_study, dev_splits, evp_rows, run_jobs, \
+    storage_url, study_name, summarize, trial_rows
+from seqarena.runtime import available_cores, resolve_device
+
+MAX_TRIALS = 100_000
+
+
+def tune(
+    config: Path | None = typer.Option(None, "--config", help="Experiment spec (TOML); [search.MODEL] tables narrow or replace a model's space."),
+    preset: str | None = typer.Option(
+        None, "--preset", help=f"A spec shipped with seqarena: {', '.join(preset_names())} [default: seed]."),
+    models: str | None = typer.Option(None, "--models", help=f"Comma-separated, or 'all': {', '.join(classifier_names())}."),
+    datasets: str | None = typer.Option(None, "--dataset", "--datasets", help=f"Built-in datasets: {', '.join(sorted(DATASETS))}."),
+    trials: int | None = typer.Option(None, "--trials", help="Trials per model [default: 20, unless --budget-minutes is given]."),
+    budget_minutes: float | None = typer.Option(
+        None, "--budget-minutes", help="Trial time per model, minutes (with --trials: whichever ends first)."),
+    seeds: int | None = typer.Option(None, "--seeds", help="Seeds 0..N-1 of the final runs of each best configuration."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampler (TPE)."),
+    metric: str = typer.Option("accuracy", "--metric", help="Objective on dev and ranking on test: accuracy or macro_f1."),
+    show_space: str | None = typer.Option(None, "--show-space", metavar="MODEL", help="Print MODEL's search space (with the spec's [search.MODEL]) and exit."),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="A `compare --out DIR` of the untuned preset: the report shows tuned minus preset."),
+    protocol: str | None = typer.Option(None, "--protocol", help="auto, given, cv."),
+    folds: int | None = typer.Option(None, "--folds", help="K of K-fold CV."),
+    fold_subset: str | None = typer.Option(None, "--fold-subset", help="Final runs on these folds only, e.g. 0 (trials use the first)."),
+    executor: str = typer.Option("local", "--executor", help="local (this process or worker processes) or ray (a running Ray cluster)."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster address HOST:PORT [default: $RAY_ADDRESS]."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N, mps."),
+    threads: int | None = typer.Option(None, "--threads", help="Torch threads per worker."),
+    jobs: int | None = typer.Option(None, "--jobs", help="Trials (and final cells) in parallel [default: 1; trials then reproduce exactly]."),
+    out: Path | None = typer.Option(None, "--out", help="Run directory (tune.sqlite, results.sqlite, tune.json, report) [default: runs/<date-time>/]."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Where the datasets live."),
+    train_files: Optional[List[Path]] = typer.Option(None, "--train", help="Your training file(s)."),
+    dev_files: Optional[List[Path]] = typer.Option(None, "--dev", help="Your dev file(s): trials are scored on them."),
+    test_files: Optional[List[Path]] = typer.Option(None, "--test", help="Your test file(s) [default: k-fold CV over --train]."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Column or key of the text [default: text]."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Column or key of the label [default: label]."),
+    fmt: Optional[str] = typer.Option(None, "--format", help=f"Format of the files: {', '.join(FORMATS)} [default: from the extension]."),
+    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help=f"{', '.join(TOKENIZERS)} [default: kim]."),
+    min_freq: Optional[int] = typer.Option(None, "--min-freq", help="Words seen fewer times in train are <unk> [default: 1]."),
+    max_vocab: Optional[int] = typer.Option(None, "--max-vocab", help="At most this many ids (pad, unk included)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
+    lang: str = typer.Option("en", "--lang", help=f"Language of the report written into --out: {', '.join(LANGS)}."),
+) -> None:
+    """Give every model the same tuning budget on dev (Optuna TPE, pruned by the median rule), then re-run
+    each model's best configuration over --seeds and score it once on test: the comparison table, marked
+    tuned (N trials), and a report with expected-validation-performance curves.
+
+    Example: `seqarena tune --preset kim --dataset sst2 --models transformer,textcnn --trials 20 --seeds 3
+    --out runs/sst2-tuned` (kill it and run the same command again: it resumes). `seqarena tune --show-space
+    transformer` prints a space."""
+    check_lang(lang)
+    check_min("--trials", trials, 1, MAX_TRIALS)
+    if budget_minutes is not None and not (math.isfinite(budget_minutes) and budget_minutes > 0):
+        raise InputError(f"--budget-minutes must be a number of minutes > 0 (got {budget_minutes})")
+    check_min("--seeds", seeds, 1)
+    check_min("--jobs", jobs, 1)
+    check_min("--threads", threads, 1)
+    check_min("--folds", folds, 2, MAX_FOLDS)
+    for flag, value, choices in (("--executor", executor, EXECUTORS), ("--protocol", protocol, PROTOCOLS),
+                                 ("--metric", metric, METRICS)):
+        if value is not None and value not in choices:
+            parse_list(value, flag, list(choices))
+    if show_space is not None:
+        spec = _spec(config, preset, None, None, None, None, None, None)
+        if show_space not in spec.models and show_space not in classifier_names():
+            parse_list(show_space, "--show-space", classifier_names())
+        for key, dist in spec.search_space(show_space).items():
+            out_console.print(f"{key:<22} {describe(dist)}", markup=False, highlight=False, soft_wrap=True)
+        return
+    readers = {"--dev": dev_files, "--test": test_files, "--format": fmt, "--text-column": text_column,
+               "--label-column": label_column, "--tokenizer": tokenizer, "--min-freq": min_freq,
+               "--max-vocab": max_vocab, "--name": name}
+    given = [f for f, v in readers.items() if v]
+    if given and not train_files:
+        raise InputError(f"{given[0]}: goes with --train FILE (your own data); named datasets use --dataset")
+    if baseline is not None and not baseline.is_dir():
+        raise InputError(f"--baseline {baseline}: no such run directory (give a `seqarena compare --out DIR`)")
+    if out is not None:
+        check_output_dir(out, "--out")
+    if executor == "ray":
+        from seqarena.run.ray_executor import connect
+
+        connect(address)
+    budget = Budget(trials if trials is not None or budget_minutes is not None else 20, budget_minutes)
+    ddir = str(data_dir) if data_dir else None
+    with warnings_as_lines():
+        files = None
+        if train_files:
+            files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
+                                tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
+        spec = _spec(config, preset, models, datasets, None, seeds, protocol, folds, files)
+        if spec.task != "classify":
+            raise InputError(f"tune: the spec's datasets are of task '{spec.task}'; tune searches classifiers "
+                             "only (language models have no search spaces yet)")
+        cells = expand(spec, ddir, _fold_subset(fold_subset))
+    dev = resolve_device(device)
+    out = out or default_run_dir()
+    study_jobs = []
+    for ds in spec.datasets:
+        for m in spec.models:
+            base = next(c for c in cells if c.dataset == ds and c.model.name == m)  # first seed and fold
+            study_jobs.append(Job(study_name(ds, m), storage_url(out), base, spec.search_space(m), budget,
+                                  OBJECTIVES[metric], seed, str(dev), ddir))
+    for j in study_jobs:  # no dev split, or a study run over another space: refused before any work
+        if (out / "tune.sqlite").exists():
+            check_study(j)
+        else:
+            dev_splits(j.base, ddir)
+    out.mkdir(parents=True, exist_ok=True)
+    _search(study_jobs, budget, executor, jobs or 1, threads, address)
+
+    trials_all = [t for j in study_jobs for t in trial_rows(j)]
+    parts, labels = [], {}
+    for ds in spec.datasets:
+        ds_spec = _tuned_spec(spec, ds, [j for j in study_jobs if j.base.dataset == ds])
+        parts.append((ds_spec, [c for c in expand(ds_spec, ddir, _fold_subset(fold_subset))]))
+        for j in study_jobs:
+            n = sum(t["counted"] for t in trials_all if t["study"] == j.study)
+            labels[(ds, j.base.model.name)] = f"tuned ({n} trials)"
+
+    def annotate(row: dict) -> dict:
+        return {**row, "tuned": labels.get((row["dataset"], row["model"])), "tuning_budget": budget.describe(),
+                "tuning_trials": budget.trials, "tuning_minutes": budget.minutes}
+
+    _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev)  # the trials so far
+    n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
+    final_jobs = jobs or (0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), n_cells)))
+    final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate,
+                    lang=lang)
+    base_rows = _baseline_rows(baseline) if baseline is not None else []
+    _write_tune_json(out, study_jobs, trials_all, final, base_rows, budget, metric, seed, spec, dev)
+    from seqarena.report import write_report
+
+    write_report(out, lang=lang)
+    err_console.print(f"tuned: each model's best of its trials on dev ({budget.describe()}), re-run over "
+                      f"{len(spec.seeds)} seed(s); trials in {out}/tune.sqlite, summary in {out}/tune.json",
+                      markup=False, highlight=False, soft_wrap=True)
+
+
+def _search(study_jobs: list[Job], budget: Budget, executor: str, workers: int, threads: int | None,
+            address: str | None) -> None:
+    """Run the studies with a progress bar (units: trials, or seconds of trial time without --trials)."""
+    per = budget.trials or int(60 * budget.minutes)
+    with progress_bar() as bar:
+        task = bar.add_task(f"tune: {len(study_jobs)} studies", total=per * len(study_jobs))
+        done: dict[str, int] = {}
+
+        def on_progress(study: str, n: int, secs: float) -> None:
+            done[study] = min(per, n if budget.trials else int(secs))
+            bar.update(task, completed=sum(done.values()), description=f"tune {study}: {n} trials")
+
+        run_jobs(study_jobs, executor, workers, threads, address, on_progress)
+
+
+def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job]) -> Spec:
+    """The spec of one dataset's final runs: each model's best configuration as its own tables."""
+    per_model, train_per_model = dict(spec.per_model), dict(spec.train_per_model)
+    for j in study_jobs:
+        best = best_point(j)
+        cell = apply(j.base, best[0]) if best else j.base
+        per_model[j.base.model.name] = cell.model.kwargs()
+        if not is_sparse(j.base.model.name):
+            train_per_model[j.base.model.name] = asdict(cell.train)
+    return replace(spec, name=f"{spec.name}-tuned-{ds}", datasets=(ds,), files={k: v for k, v in spec.files.items()
+                                                                              if k == ds},
+                   per_model=per_model, train_per_model=train_per_model)
+
+
+def _baseline_rows(d: Path) -> list[dict]:
+    from seqarena.report.load import load_run
+
+    return load_run(d).rows
+
+
+def _write_tune_json(out: Path, study_jobs: list[Job], trials_all: list[dict], final: list[dict],
+                     base_rows: list[dict], budget: Budget, metric: str, seed: int, spec: Spec, dev) -> None:
+    from seqarena.analysis.common import envelope, write_json
+
+    summary = [summarize(j, [t for t in trials_all if t["study"] == j.study], final, base_rows, METRICS[metric])
+               for j in study_jobs]
+    settings = {"budget": budget.describe(), "trials": budget.trials, "budget_minutes": budget.minutes,
+                "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name,
+                "sampler": "optuna TPESampler", "pruner": f"optuna MedianPruner(n_startup_trials=3, n_warmup_steps={PRUNE_AFTER + 1})",
+                "spaces": {j.study: j.space for j in study_jobs}}
+    write_json(out, envelope("tune", dev, settings, trials_all, summary=summary, evp=evp_rows(trials_all)))

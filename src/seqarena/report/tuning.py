@@ -1,0 +1,73 @@
+"""The report's "Tuning" section, from tune.json (written by `seqarena tune`): the budget, the expected
+validation performance curves (Dodge et al. 2019), every study's trials, each model's best configuration
+beside the preset's, and how much tuning moved each model on test (tuned minus preset, paired test)."""
+
+from __future__ import annotations
+
+from seqarena.report import plots
+from seqarena.report.i18n import integer, num, sig, tr
+from seqarena.report.load import RunData
+from seqarena.report.recommend import budget_phrase
+from seqarena.report.tables import Table
+
+
+def tuning_section(run: RunData, colors: dict):
+    from seqarena.report.document import Section
+
+    a = run.analyses["tune"]
+    s = a.extra.get("settings") if isinstance(a.extra.get("settings"), dict) else {}
+    summary, evp = a.extra.get("summary", []), a.extra.get("evp", [])
+    metric = tr("macro-F1") if s.get("metric") == "macro_f1" else tr("accuracy")
+    b: list = [
+        tr("Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
+           "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
+           "below the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+           "configuration where the space can express it. The test split was never evaluated during tuning; "
+           "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
+           "results table).", budget=budget_phrase(s.get("trials"), s.get("budget_minutes")), seed=s.get("seed", "?"),
+           metric=metric, seeds=s.get("seeds", "?")),
+        tr("Expected validation performance: the expected best dev score of n trials drawn from the trials each "
+           "study ran, ± one std (pruned trials count with the best dev score they reached)."),
+    ]
+    for ds in dict.fromkeys(str(r.get("dataset")) for r in a.rows):
+        f1 = plots.evp_curves([r for r in evp if str(r.get("dataset")) == ds], colors, ds)
+        f2 = plots.trial_scores([r for r in a.rows if str(r.get("dataset")) == ds], colors, ds)
+        b += [f for f in (f1, f2) if f is not None]
+    if summary:
+        b.append(_summary_table(summary))
+        b.append(_config_table(summary))
+    return Section("tuning", tr("Tuning"), b)
+
+
+def _pct(v) -> str:
+    return "-" if not isinstance(v, (int, float)) else num(100 * v, 2)
+
+
+def _summary_table(summary: list[dict]) -> Table:
+    body = []
+    for r in summary:
+        sig_ = r.get("significant")
+        diff = "-" if r.get("diff") is None else ("+" if r["diff"] >= 0 else "") + num(100 * r["diff"], 2)
+        p = "-" if sig_ is None else tr("yes" if sig_ else "no") + (
+            f" (p {sig(r['p_value'], 2)})" if isinstance(r.get("p_value"), (int, float)) else "")
+        body.append([str(r.get("dataset")), str(r.get("model")),
+                     " / ".join(integer(int(r.get(k) or 0)) for k in ("complete", "pruned", "failed")),
+                     _pct(r.get("preset_dev")), _pct(r.get("best_dev")), _pct(r.get("preset_test")),
+                     _pct(r.get("tuned_test")), diff, p])
+    return Table([tr("dataset"), tr("model"), tr("trials complete / pruned / failed"), tr("preset dev %"),
+                  tr("best dev %"), tr("preset test %"), tr("tuned test %"), tr("tuned − preset"),
+                  tr("significant (paired)")], body,
+                 caption=tr("What tuning moved: dev scores of trial 0 (the preset) and of the best trial; test means "
+                            "over the final seeds (preset test: from --baseline, '-' without one)"))
+
+
+def _config_table(summary: list[dict]) -> Table:
+    body = []
+    for r in summary:
+        if r.get("best_trial") is None:
+            what = tr("no trial completed: the preset's configuration")
+        else:
+            what = str(r.get("changes") or tr("(the preset's)"))
+        body.append([str(r.get("dataset")), str(r.get("model")), what])
+    return Table([tr("dataset"), tr("model"), tr("best configuration (preset → tuned)")], body,
+                 caption=tr("Each model's best configuration beside the preset's (keys of its search space)"))

@@ -1,0 +1,545 @@
+"""Hyperparameter search with an equal budget per model, on dev only (`seqarena tune`).
+
+One Optuna study per (dataset, model) in the run directory's `tune.sqlite` (Optuna's RDB storage on
+SQLite). Each trial is a cell of the spec (its first seed, its first fold for CV datasets) with the
+sampled hyperparameters and training fields put in; it trains on that cell's training rows and is
+scored on its dev rows after every epoch. The test split is removed before training starts, so a
+trial can never score it. Hopeless trials are pruned from their per-epoch dev scores (the median
+rule: a trial below the median of earlier trials at the same epoch stops). Trial 0 of every study is
+the spec's own configuration (the preset) where the space can express it, so tuning starts from it.
+
+A study stops when it holds `trials` finished trials (complete, pruned, or failed by an error of
+their own) or its finished trials have used `minutes` of trial time. Every trial is committed to the
+storage as it ends, so `kill -9` loses only trials in flight (marked failed when the same command
+resumes) and the same command continues the study. Workers: in this process (`jobs` 1), worker
+processes sharing the one storage, or Ray tasks sharing it (`executor` ray, single node or a shared
+filesystem). Worker k samples with TPESampler(seed + k): one worker gives the same trials locally
+and on Ray."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from seqarena.config import ModelConfig
+from seqarena.errors import InputError
+from seqarena.models.spaces import TRAIN, coerce, field_of
+from seqarena.run.cells import Cell, build_model, dataset, is_sparse
+from seqarena.run.protocol import Splits, resolve_splits
+from seqarena.run.search import hparams_of
+
+STUDY_FILE = "tune.sqlite"
+OBJECTIVES = {"accuracy": "acc", "macro_f1": "macro_f1"}  # --metric -> the dev score maximised
+# the median rule applies from epoch PRUNE_AFTER + 1 on: measured on SST-2, Transformers sit at chance for
+# two or three epochs before they learn (docs/tuning.md), so earlier epochs say nothing about a trial
+PRUNE_AFTER = 3
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The same for every model: at most `trials` finished trials and/or `minutes` of trial time."""
+
+    trials: int | None = None
+    minutes: float | None = None
+
+    def describe(self) -> str:
+        parts = ([f"{self.trials} trials"] if self.trials else []) + (
+            [f"{self.minutes:g} minutes of trial time"] if self.minutes else [])
+        return " or ".join(parts) + " per model"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One study to fill: what every worker of it needs (picklable for processes and Ray)."""
+
+    study: str
+    storage: str
+    base: Cell  # the spec's cell this study varies (first seed, first fold)
+    space: dict[str, dict]
+    budget: Budget
+    metric: str  # 'acc' or 'macro_f1'
+    seed: int
+    device: str = "cpu"
+    data_dir: str | None = None
+
+
+def storage_url(out: Path) -> str:
+    return f"sqlite:///{Path(out).resolve() / STUDY_FILE}"
+
+
+def study_name(dataset_name: str, model: str) -> str:
+    return f"{dataset_name}/{model}"
+
+
+def _optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise InputError("seqarena tune needs Optuna: pip install 'seqarena[tune]'") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+_STORAGES: dict[tuple[str, int], Any] = {}
+
+
+def _storage(url: str):
+    """One RDBStorage per URL and process (opening one checks the schema: a second each time); a
+    forked worker opens its own, never its parent's connections."""
+    key = (url, os.getpid())
+    if key not in _STORAGES:
+        optuna = _optuna()
+        # a long timeout: several workers commit to one SQLite file
+        _STORAGES[key] = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    return _STORAGES[key]
+
+
+def _encode(v: Any) -> Any:
+    """Optuna's categorical choices are scalars: a list value (kernel widths) travels as JSON text."""
+    return json.dumps(v) if isinstance(v, (list, tuple)) else v
+
+
+def _decode(dist: dict, v: Any) -> Any:
+    if isinstance(v, str) and any(isinstance(x, list) for x in dist.get("values", [])):
+        return json.loads(v)
+    return v
+
+
+def _order(space: dict[str, dict]) -> list[str]:
+    """Unconditional keys first, so a condition's key is sampled before what depends on it."""
+    return sorted(space, key=lambda k: bool(space[k].get("only_if")))
+
+
+def active(space: dict[str, dict], key: str, values: dict[str, Any]) -> bool:
+    return all(values.get(k) in allowed for k, allowed in space[key].get("only_if", {}).items())
+
+
+def suggest(trial, space: dict[str, dict]) -> dict[str, Any]:
+    """Sample one point of `space` (define-by-run: a conditional key only when its condition holds)."""
+    values: dict[str, Any] = {}
+    for key in _order(space):
+        if not active(space, key, values):
+            continue
+        d = space[key]
+        if d["kind"] == "choice":
+            values[key] = _decode(d, trial.suggest_categorical(key, [_encode(v) for v in d["values"]]))
+        elif d["kind"] == "int":
+            values[key] = trial.suggest_int(key, d["low"], d["high"], log=bool(d.get("log")))
+        else:
+            values[key] = trial.suggest_float(key, float(d["low"]), float(d["high"]), log=d["kind"] == "log")
+    return values
+
+
+def apply(base: Cell, values: dict[str, Any]) -> Cell:
+    """The base cell with a point of the space put in: hyperparameters into its model, `train.*` into
+    its training config. Raises InputError when the combination is invalid (n_heads not dividing d_model)."""
+    hp = hparams_of(base.model.name)
+    over, train = base.model.kwargs(), {}
+    for key, v in values.items():
+        name, v = field_of(key), coerce(key, v, hp)
+        if name.startswith(TRAIN):
+            train[name[len(TRAIN):]] = v
+        else:
+            over[name] = v
+    if not is_sparse(base.model.name):
+        from seqarena.config import with_overrides
+        from seqarena.models import meta_model
+
+        meta_model(base.model.name, "classify", 100, 2, **over)  # every rule across keys, no memory
+        return replace(base, model=ModelConfig.of(base.model.name, **over), train=with_overrides(base.train, train))
+    from seqarena.models.sparse import create_sparse_model
+
+    create_sparse_model(base.model.name, **over)
+    return replace(base, model=ModelConfig.of(base.model.name, **over))
+
+
+def preset_point(base: Cell, space: dict[str, dict]) -> dict[str, Any] | None:
+    """The base cell's own values of the space's keys (Optuna parameter names -> encoded values), or
+    None when the space cannot express them (a value outside its range or choices)."""
+    own = own_values(base, space)
+    for key, v in own.items():
+        d = space[key]
+        if d["kind"] == "choice":
+            if v not in d["values"]:
+                return None
+        elif not (isinstance(v, (int, float)) and not isinstance(v, bool) and d["low"] <= v <= d["high"]):
+            return None
+    return {k: _encode(v) for k, v in own.items()}
+
+
+def own_values(base: Cell, space: dict[str, dict]) -> dict[str, Any]:
+    """The base cell's value of every key of the space that its own values switch on (whether or not
+    the space can produce that value): what the report shows as 'preset' beside the best trial."""
+    hp = {**hparams_of(base.model.name), **base.model.kwargs()}
+    own: dict[str, Any] = {}
+    for key in _order(space):
+        if active(space, key, own):
+            name = field_of(key)
+            v = getattr(base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp[name]
+            own[key] = list(v) if isinstance(v, tuple) else v
+    return own
+
+
+def dev_splits(cell: Cell, data_dir: str | None) -> tuple[Any, Splits]:
+    """The cell's data and its train and dev rows, with the test rows removed (a trial cannot score them)."""
+    data = dataset(cell.data_ref, data_dir)
+    splits = resolve_splits(data, cell.protocol, cell.fold, cell.seed)
+    if splits.dev is None or len(splits.dev) == 0:
+        raise InputError(f"tune on '{cell.dataset}': no dev split to score trials on; give the dataset a dev "
+                         "file or set [protocol] dev_fraction > 0 (e.g. --preset kim carves 10 %)")
+    return data, Splits(splits.train, splits.dev, None, {k: v for k, v in splits.texts.items() if k != "test"})
+
+
+def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None = None,
+              report: Callable[[float, int], None] | None = None) -> float:
+    """Train one configuration on its training rows and return its dev score (`metric`: 'acc' or
+    'macro_f1') at the epoch fit selects. `report(score, epoch)` hears every epoch's dev score and may
+    raise to stop the trial (pruning). The test split is never passed on."""
+    import torch
+
+    from seqarena.runtime import resolve_device
+    from seqarena.train import fit
+
+    data, splits = dev_splits(cell, data_dir)
+    if is_sparse(cell.model.name):
+        return _sparse_dev(cell, splits, metric)
+    key = f"dev_{metric}"
+    model = build_model(cell, data)
+
+    def on_epoch(row: dict) -> None:
+        if report is not None:
+            report(float(row[key]), int(row["epoch"]))
+
+    res = fit(model, splits.train, test=None, dev=splits.dev, cfg=cell.train, device=resolve_device(device),
+              seed=cell.seed, on_epoch=on_epoch)
+    value = float(res.history[res.selected_epoch - 1][key])
+    del model
+    torch.set_grad_enabled(True)
+    return value
+
+
+def _sparse_dev(cell: Cell, splits: Splits, metric: str) -> float:
+    import numpy as np
+    import torch
+
+    from seqarena.models.sparse import create_sparse_model
+    from seqarena.models.sparse import ids_to_texts
+    from seqarena.train.metrics import accuracy, macro_f1
+
+    def texts(name: str) -> list[str]:
+        split, t = getattr(splits, name), splits.texts.get(name) or []
+        return t if len(t) == len(split) else ids_to_texts(split.tokens, split.lengths)
+
+    clf = create_sparse_model(cell.model.name, seed=cell.seed, **cell.model.kwargs())
+    clf.fit(texts("train"), splits.train.labels.numpy())
+    pred = torch.from_numpy(np.asarray(clf.predict(texts("dev"))))
+    gold = splits.dev.labels
+    n_classes = int(max(int(gold.max()), int(splits.train.labels.max()))) + 1
+    return accuracy(pred, gold) if metric == "acc" else macro_f1(pred, gold, n_classes)
+
+
+# --- studies -------------------------------------------------------------------------------------
+
+def _counted(t) -> bool:
+    """A trial that used its share of the budget: finished, pruned, or failed by its own error (not
+    one lost in flight when a run was killed)."""
+    from optuna.trial import TrialState
+
+    return t.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
+        t.state == TrialState.FAIL and "error" in t.user_attrs)
+
+
+def spent(trials: list) -> tuple[int, float]:
+    """(finished trials, their trial time in seconds)."""
+    done = [t for t in trials if _counted(t)]
+    secs = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in done
+               if t.datetime_complete and t.datetime_start)
+    return len(done), secs
+
+
+def exhausted(budget: Budget, trials: list) -> bool:
+    from optuna.trial import TrialState
+
+    n, secs = spent(trials)
+    running = sum(t.state == TrialState.RUNNING for t in trials)
+    return bool(budget.trials and n + running >= budget.trials or budget.minutes and secs >= 60 * budget.minutes)
+
+
+def open_study(job: Job, worker: int = 0):
+    optuna = _optuna()
+    n = job.budget.trials or 20
+    sampler = optuna.samplers.TPESampler(seed=job.seed + worker, n_startup_trials=max(2, min(10, n // 4)))
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=PRUNE_AFTER + 1)
+    return optuna.create_study(storage=_storage(job.storage), study_name=job.study, direction="maximize",
+                               sampler=sampler, pruner=pruner, load_if_exists=True)
+
+
+def check_study(job: Job) -> None:
+    """Refuse, before any work: a dataset without a dev split (not N failed trials), and resuming a
+    study that was run over another search space (its trials would not be comparable)."""
+    dev_splits(job.base, job.data_dir)
+    optuna = _optuna()
+    try:
+        study = optuna.load_study(study_name=job.study, storage=_storage(job.storage))
+    except KeyError:  # no such study yet
+        return
+    stored = study.user_attrs.get("space")
+    if stored is not None and study.get_trials(deepcopy=False) and stored != json.loads(json.dumps(job.space)):
+        raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
+                         "space; its trials would not be comparable: give another --out, or the same [search] tables")
+
+
+def prepare(job: Job) -> dict:
+    """Create or reopen the study: trials left running by a stopped run are marked failed (lost in
+    flight, not counted), and a new study gets the spec's own configuration as trial 0. Returns the
+    study's notes ({'preset_trial': bool})."""
+    from optuna.trial import TrialState
+
+    check_study(job)
+    study = open_study(job)
+    storage = study._storage
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        storage.set_trial_user_attr(t._trial_id, "lost", "in flight when a run stopped")
+        storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+    first = not study.get_trials(deepcopy=False)
+    point = preset_point(job.base, job.space)
+    if first:
+        study.set_user_attr("space", job.space)
+        study.set_user_attr("base", {"hparams": job.base.model.kwargs(), "cell_id": job.base.cell_id})
+        if point is not None:
+            study.enqueue_trial(point, user_attrs={"preset": True})
+    return {"preset_trial": point is not None}
+
+
+def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
+    """One worker: run trials of the study until its budget is used; returns the trials it ran."""
+    optuna = _optuna()
+    from seqarena.runtime import set_threads
+
+    if threads:
+        set_threads(threads)
+    study = open_study(job, worker)
+    ran = 0
+
+    def objective(trial) -> float:
+        params = suggest(trial, job.space)
+        try:
+            cell = apply(job.base, params)
+        except InputError as e:  # a combination the model refuses (the sampler's, not the user's)
+            trial.set_user_attr("invalid", str(e))
+            raise optuna.TrialPruned() from None
+
+        def report(score: float, epoch: int) -> None:
+            trial.report(score, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        try:
+            return run_trial(cell, job.metric, job.device, job.data_dir, report)
+        except (optuna.TrialPruned, KeyboardInterrupt):
+            raise
+        except Exception as e:  # noqa: BLE001 - recorded on the trial, which counts as used
+            from seqarena.run.events import error_line
+
+            trial.set_user_attr("error", error_line(e))
+            raise
+
+    while not exhausted(job.budget, study.get_trials(deepcopy=False)):
+        study.optimize(objective, n_trials=1, catch=(Exception,))
+        ran += 1
+    return ran
+
+
+def _work_in_process(job: Job, worker: int, threads: int, parent: int) -> int:
+    from seqarena.run.executors import die_with_parent
+
+    die_with_parent(parent)
+    return work(job, worker, threads)
+
+
+def run_jobs(jobs_list: list[Job], executor: str = "local", workers: int = 1, threads: int | None = None,
+             address: str | None = None, on_progress: Callable[[str, int, float], None] | None = None,
+             poll_s: float = 1.0) -> None:
+    """Fill each study in turn with `workers` workers (this process when 1, else worker processes, or
+    Ray tasks), calling `on_progress(study, finished trials, trial seconds)` as trials finish."""
+    for job in jobs_list:
+        prepare(job)
+        if executor == "ray":
+            _run_ray(job, workers, threads, address, on_progress, poll_s)
+        elif workers <= 1:
+            _watched(job, on_progress, poll_s, lambda: work(job, 0, threads))
+        else:
+            _run_pool(job, workers, threads, on_progress, poll_s)
+
+
+def _watched(job: Job, on_progress, poll_s: float, body: Callable[[], Any]) -> None:
+    """Run `body` while a thread reports the study's progress from its storage."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(poll_s):
+            _report(job, on_progress)
+
+    t = threading.Thread(target=watch, name="seqarena-tune-progress", daemon=True)
+    t.start()
+    try:
+        body()
+    finally:
+        stop.set()
+        t.join()
+        _report(job, on_progress)
+
+
+def _report(job: Job, on_progress) -> None:
+    if on_progress is None:
+        return
+    trials = _optuna().load_study(study_name=job.study, storage=_storage(job.storage)).get_trials(deepcopy=False)
+    n, secs = spent(trials)
+    on_progress(job.study, n, secs)
+
+
+def _run_pool(job: Job, workers: int, threads: int | None, on_progress, poll_s: float) -> None:
+    import multiprocessing as mp
+
+    from seqarena.run.executors import start_method, threads_per_worker
+
+    n_threads = threads_per_worker(workers, threads)
+    ctx = mp.get_context(start_method(job.device, n_threads))
+
+    def body() -> None:
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_work_in_process, job, k, n_threads, os.getpid()) for k in range(workers)]
+            for f in futures:
+                f.result()
+
+    _watched(job, on_progress, poll_s, body)
+
+
+def _ray_task(job: Job, worker: int, threads: int) -> int:
+    return work(job, worker, threads)
+
+
+def _run_ray(job: Job, workers: int, threads: int | None, address: str | None, on_progress,
+             poll_s: float) -> None:
+    """Optuna workers as Ray tasks, all on the one storage (the run directory must be visible to them:
+    a single node, or a filesystem shared by the cluster's nodes)."""
+    from seqarena.run.ray_executor import connect
+
+    ray = connect(address)
+    n_threads = threads or 1
+    remote = ray.remote(num_cpus=n_threads, max_retries=0)(_ray_task)
+
+    def body() -> None:
+        refs = [remote.remote(job, k, n_threads) for k in range(max(1, workers))]
+        try:
+            ray.get(refs)
+        except BaseException:
+            for r in refs:
+                ray.cancel(r, force=True)
+            raise
+
+    _watched(job, on_progress, poll_s, body)
+
+
+# --- results -------------------------------------------------------------------------------------
+
+def trial_rows(job: Job) -> list[dict]:
+    """Every trial of a study as a flat row: number, state, its dev score (a pruned trial: the best
+    dev score it reported before it stopped), params (JSON), seconds, whether it is the preset."""
+    study = _optuna().load_study(study_name=job.study, storage=_storage(job.storage))
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        value = t.value if t.value is not None else (max(t.intermediate_values.values())
+                                                     if t.intermediate_values else None)
+        secs = ((t.datetime_complete - t.datetime_start).total_seconds()
+                if t.datetime_complete and t.datetime_start else None)
+        rows.append({"study": job.study, "dataset": job.base.dataset, "model": job.base.model.name,
+                     "trial": t.number, "state": t.state.name.lower(), "counted": _counted(t),
+                     "value": value if value is None or math.isfinite(value) else None,
+                     "epochs_reported": len(t.intermediate_values), "seconds": secs,
+                     "preset": bool(t.user_attrs.get("preset")),
+                     "note": t.user_attrs.get("invalid") or t.user_attrs.get("error") or t.user_attrs.get("lost"),
+                     "params": json.dumps(t.params)})
+    return rows
+
+
+def best_point(job: Job) -> tuple[dict[str, Any], float, int] | None:
+    """(the best complete trial's point, its dev score, its number), or None when none completed."""
+    from optuna.trial import TrialState
+
+    study = _optuna().load_study(study_name=job.study, storage=_storage(job.storage))
+    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
+    if not done:
+        return None
+    best = max(done, key=lambda t: (t.value, -t.number))  # the earliest of equal scores
+    return {k: _decode(job.space[k], v) for k, v in best.params.items()}, float(best.value), best.number
+
+
+def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[dict], metric_col: str) -> dict:
+    """One study's summary row: trials by state, trial 0's (the preset's) and the best dev score, the
+    best configuration beside the preset's, and on test the tuned mean, the baseline's (the untuned
+    preset's rows, when given) and their paired test over matching (fold, seed)."""
+    from seqarena.run.stats import paired_test
+
+    best = best_point(job)
+    preset = next((t for t in trials if t["preset"] and t["state"] == "complete"), None)
+    base_point = own_values(job.base, job.space)
+    hp = {**hparams_of(job.base.model.name), **job.base.model.kwargs()}
+
+    def own(key: str) -> Any:  # the preset's value of the field a key sets (Adadelta's lr is train.lr too)
+        name = field_of(key)
+        v = getattr(job.base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp.get(name)
+        return list(v) if isinstance(v, tuple) else v
+
+    changes = [f"{field_of(k)} {_short(own(k))} → {_short(v)}" for k, v in (best[0] if best else {}).items()
+               if own(k) != v]
+    row: dict[str, Any] = {
+        "dataset": job.base.dataset, "model": job.base.model.name,
+        "complete": sum(t["state"] == "complete" for t in trials),
+        "pruned": sum(t["state"] == "pruned" for t in trials),
+        "failed": sum(t["state"] == "fail" and t["counted"] for t in trials),
+        "lost": sum(t["state"] == "fail" and not t["counted"] for t in trials),
+        "preset_dev": preset["value"] if preset else None,
+        "best_dev": best[1] if best else None, "best_trial": best[2] if best else None,
+        "best_params": json.dumps(best[0]) if best else None, "preset_params": json.dumps(base_point),
+        "changes": "; ".join(changes) if best else "no trial completed: the preset's configuration",
+    }
+
+    def scores(rows: list[dict]) -> dict:
+        return {(r.get("fold"), r.get("seed")): r[metric_col] for r in rows
+                if r.get("dataset") == job.base.dataset and r.get("model") == job.base.model.name
+                and isinstance(r.get(metric_col), (int, float))}
+
+    tuned, pre = scores(final), scores(baseline)
+    row["tuned_test"] = sum(tuned.values()) / len(tuned) if tuned else None
+    row["preset_test"] = sum(pre.values()) / len(pre) if pre else None
+    pairs = sorted(set(tuned) & set(pre), key=str)
+    row["diff"] = row["p_value"] = row["significant"] = None
+    if pairs:
+        t = paired_test([tuned[k] for k in pairs], [pre[k] for k in pairs])
+        row.update(diff=t["mean_diff"], p_value=t["p_value"], significant=t["significant"], pairs=len(pairs))
+    return row
+
+
+def _short(v: Any) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def evp_rows(trials: list[dict]) -> list[dict]:
+    """The expected-validation-performance curve of each study, from its counted trials' dev scores."""
+    from seqarena.run.evp import evp_curve
+
+    out = []
+    for study in dict.fromkeys(t["study"] for t in trials):
+        ts = [t for t in trials if t["study"] == study and t["counted"] and t["value"] is not None]
+        if ts:
+            out += [{"study": study, "dataset": ts[0]["dataset"], "model": ts[0]["model"], **p}
+                    for p in evp_curve([t["value"] for t in ts])]
+    return out
