@@ -108,3 +108,20 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, case):
     lines = [x for x in err.splitlines() if x.startswith("seqarena: error")]
     assert len(lines) == 1 and match in lines[0] and "Traceback" not in err
     assert not (tmp_path / "run" / "results.json").exists()
+
+
+def test_tune_keeps_the_vectors_width_and_mode(tmp_path, capsys):
+    f = setup(tmp_path)
+    spec = tmp_path / "tune.toml"
+    spec.write_text(f["spec"].read_text().replace('models = ["textcnn", "nbsvm"]', 'models = ["textcnn"]')
+                    + "[protocol]\ndev_fraction = 0.25\n")
+    out = tmp_path / "tuned"
+    code, _, err = run(["tune", "--config", spec, "--trials", "2", "--embedding-mode", "non-static", "--out", out,
+                        "--jobs", "1", "--threads", "1", "--device", "cpu"], capsys)
+    assert code == 0, err
+    assert "tiny: vec.txt (8-d" in err
+    doc = json.loads((out / "tune.json").read_text())
+    best = json.loads(next(r for r in doc["summary"] if r["model"] == "textcnn")["best_params"])
+    assert best and "d_embed" not in best  # the width is the vectors' (8), never sampled
+    rows = json.loads((out / "results.json").read_text())["rows"]
+    assert rows and all(r["embedding_mode"] == "non-static" and r["emb_dim"] == 8 for r in rows)

@@ -17,6 +17,8 @@ import typer
 
 from seqarena.cli.common import check_min, err_console, out_console, parse_list, progress_bar, warnings_as_lines
 from seqarena.cli.compare import _fold_subset, _spec, default_run_dir, execute
+from seqarena.cli.vectors import EMBEDDINGS_HELP, MODE_HELP, prepare_cells
+from seqarena.run import embeddings as vectors
 from seqarena.cli.compare_output import METRICS
 from seqarena.data import DATASETS
 from seqarena.data.files import file_source
@@ -26,10 +28,10 @@ from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir
 from seqarena.models.spaces import describe
 from seqarena.report.i18n import LANGS, check_lang
-from seqarena.run.cells import classifier_names, is_sparse
+from seqarena.run.cells import classifier_names, dataset, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
-from seqarena.run.spec import Spec, expand, preset_names
+from seqarena.run.spec import Spec, expand, preset_names, with_overrides
 from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, check_study, dev_splits, evp_rows, run_jobs, \
     storage_url, study_name, summarize, trial_rows
 from seqarena.runtime import available_cores, resolve_device
@@ -73,6 +75,9 @@ def tune(
     max_vocab: Optional[int] = typer.Option(None, "--max-vocab", help="At most this many ids (pad, unk included)."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the file dataset [default: the first file's stem]."),
     lang: str = typer.Option("en", "--lang", help=f"Language of the report written into --out: {', '.join(LANGS)}."),
+    embeddings: Optional[Path] = typer.Option(None, "--embeddings", help=EMBEDDINGS_HELP + " Fixes d_embed/d_model "
+                                              "to the vectors' width (not searched)."),
+    embedding_mode: Optional[str] = typer.Option(None, "--embedding-mode", help=MODE_HELP),
 ) -> None:
     """Give every model the same tuning budget on dev (Optuna TPE, pruned by the median rule), then re-run
     each model's best configuration over --seeds and score it once on test: the comparison table, marked
@@ -122,17 +127,23 @@ def tune(
             files = file_source(train_files, dev_files, test_files, fmt, text_column or "text", label_column or "label",
                                 tokenizer or "kim", 1 if min_freq is None else min_freq, max_vocab, name)
         spec = _spec(config, preset, models, datasets, None, seeds, protocol, folds, files)
+        if embedding_mode is not None:
+            vectors.check_mode(embedding_mode)
+        spec = with_overrides(spec, embeddings=str(embeddings.expanduser().resolve()) if embeddings else None,
+                              embedding_mode=embedding_mode)
         if spec.task != "classify":
             raise InputError(f"tune: the spec's datasets are of task '{spec.task}'; tune searches classifiers "
                              "only (language models have no search spaces yet)")
         cells = expand(spec, ddir, _fold_subset(fold_subset))
     dev = resolve_device(device)
     out = out or default_run_dir()
+    cells = prepare_cells(cells, lambda ref: dataset(ref, ddir), out / "vectors")  # pretrained vectors, cached
     study_jobs = []
     for ds in spec.datasets:
         for m in spec.models:
             base = next(c for c in cells if c.dataset == ds and c.model.name == m)  # first seed and fold
-            study_jobs.append(Job(study_name(ds, m), storage_url(out), base, spec.search_space(m), budget,
+            space = vectors.fixed_width(spec.search_space(m)) if base.embeddings is not None else spec.search_space(m)
+            study_jobs.append(Job(study_name(ds, m), storage_url(out), base, space, budget,
                                   OBJECTIVES[metric], seed, str(dev), ddir))
     for j in study_jobs:  # no dev split, or a study run over another space: refused before any work
         if (out / "tune.sqlite").exists():
@@ -146,7 +157,8 @@ def tune(
     parts, labels = [], {}
     for ds in spec.datasets:
         ds_spec = _tuned_spec(spec, ds, [j for j in study_jobs if j.base.dataset == ds])
-        parts.append((ds_spec, [c for c in expand(ds_spec, ddir, _fold_subset(fold_subset))]))
+        parts.append((ds_spec, prepare_cells(expand(ds_spec, ddir, _fold_subset(fold_subset)),
+                                             lambda ref: dataset(ref, ddir), out / "vectors")))
         for j in study_jobs:
             n = sum(t["counted"] for t in trials_all if t["study"] == j.study)
             labels[(ds, j.base.model.name)] = f"tuned ({n} trials)"

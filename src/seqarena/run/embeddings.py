@@ -21,6 +21,12 @@ from seqarena.errors import InputError
 from seqarena.models.embeddings import apply_vectors, embedding_dims
 
 NEEDS_FILE = ("static", "non-static", "multichannel")
+WIDTH_KEYS = ("d_embed", "d_model")  # the token table's width: the vectors' dimension, never searched
+
+
+def fixed_width(space: dict) -> dict:
+    """A `tune` search space without the token table's width (with vectors it is the file's dimension)."""
+    return {k: v for k, v in space.items() if k not in WIDTH_KEYS}
 
 
 def check_mode(mode: str, where: str = "--embedding-mode") -> str:
