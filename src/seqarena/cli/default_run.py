@@ -14,19 +14,22 @@ from seqarena.report.i18n import LANGS, check_lang
 
 
 def steps(out: Path, seeds: int, quick: bool, lang: str) -> list[tuple[str, list[str], float]]:
-    """(name, the command's arguments, its share of the whole run's time). The shares are the step times
-    of one `make run` on the 2-core machine (docs/report.md), so the whole bar's ETA is meaningful."""
+    """(name, the command's arguments, its share of the whole run's time). The shares follow the step
+    times of one `seqarena run` on the 2-core machine (docs/report.md), so the whole bar's ETA means
+    something."""
     o = str(out)
     compare = ["compare", "--seeds", str(seeds), "--out", o, "--lang", lang]
     scale = ["scale", "--lengths", "16,64" if quick else "16,64,256", "--batch-sizes", "1" if quick else "1,64",
              "--out", o]
+    # the hidden-size sweep without H = 1024, which alone took longer than the whole comparison
+    gradients = ["gradients", "--hiddens", "2,16" if quick else "2,16,128", "--out", o]
     return [
-        ("compare", compare + (["--epochs", "3"] if quick else []), 60.0),
-        ("theory", ["theory", "--out", o], 2.0),
-        ("probe", ["probe", "--quick", "--out", o], 16.0),
-        ("scale", scale, 9.0),
-        ("gradients", ["gradients", "--out", o], 10.0),
-        ("report", ["report", o, "--lang", lang], 3.0),
+        ("compare", compare + (["--epochs", "3"] if quick else []), 50.0),
+        ("theory", ["theory", "--out", o], 4.0),
+        ("probe", ["probe", "--quick", "--out", o], 10.0),
+        ("scale", scale, 20.0),
+        ("gradients", gradients, 14.0),
+        ("report", ["report", o, "--lang", lang], 2.0),
     ]
 
 
