@@ -396,9 +396,12 @@ def test_kill_9_mid_study_loses_only_the_trials_in_flight(tmp_path):
 @pytest.mark.parametrize("preset", ["kim", "seed"])
 def test_every_default_space_holds_the_presets_configuration(preset):
     """So trial 0 of every model is the preset's own configuration: tuning starts from it."""
+    from seqarena.data.sources import candidate_dirs
     from seqarena.run.spec import load_preset
     from seqarena.run.tune import preset_point
 
+    if preset == "kim" and not any((d / "classification").is_dir() for d in candidate_dirs()):
+        pytest.skip("the kim preset's cells are MR/SST-2/Subj folds: shared data not found")
     spec = load_preset(preset)
     for m in spec.models:
         base = next(c for c in expand(spec) if c.model.name == m)
