@@ -41,9 +41,9 @@ def run_command(
     quick: bool = typer.Option(False, "--quick", help="A one-minute look: 1 seed, 3 epochs, a smaller scaling sweep."),
     lang: str = typer.Option("en", "--lang", help=f"Language of the report: {', '.join(LANGS)}."),
 ) -> None:
-    """The default run: seed 000's comparison (six models and a baseline on the signal-bigram task), the
-    theory table, a quick probe sweep, a quick scaling sweep and the gradient-flow measurements into one
-    run directory, then its report, whose every section holds measurements. One progress bar over
+    """The default run: seed 000's comparison (gru, bilstm, textcnn, cnn_rnn, transformer and bow on
+    the signal-bigram task), the theory table, a quick probe sweep, a quick scaling sweep and a quick
+    gradient-flow measurement into one run directory, then its report, whose every section holds measurements. One progress bar over
     the whole run; each step resumes from what the directory already holds.
 
     Example: `seqarena run --out runs/latest` (what `make run` does); `seqarena run --quick --out runs/look`"""
