@@ -43,8 +43,9 @@ def run_command(
 ) -> None:
     """The default run: seed 000's comparison (gru, bilstm, textcnn, cnn_rnn, transformer and bow on
     the signal-bigram task), the theory table, a quick probe sweep, a quick scaling sweep and a quick
-    gradient-flow measurement into one run directory, then its report, whose every section holds measurements. One progress bar over
-    the whole run; each step resumes from what the directory already holds.
+    gradient-flow measurement into one run directory, then its report, whose every section holds
+    measurements. One progress bar over the whole run; each step resumes from what the directory
+    already holds.
 
     Example: `seqarena run --out runs/latest` (what `make run` does); `seqarena run --quick --out runs/look`"""
     from seqarena.cli import app  # the commands themselves: run in this process, one after another
