@@ -154,29 +154,13 @@ def tick_label(v: float) -> str:
 def learning_curves(rows: list[dict], metric: str, colors: dict, dataset) -> Figure | None:
     """Held-out accuracy against epoch, mean over runs with a ±std band."""
     key = "test_acc" if metric == "test_acc" else "dev_acc"
-    curves: dict[str, dict[int, list[float]]] = {}
-    for r in rows:
-        for e in history(r):
-            if isinstance(e.get(key), (int, float)) and isinstance(e.get("epoch"), int):
-                curves.setdefault(r["model"], {}).setdefault(e["epoch"], []).append(float(e[key]))
+    curves = _epoch_curves(rows, key)
     if not curves:
         return None
 
     def draw(ax):
         for m, by_epoch in curves.items():
-            xs = sorted(by_epoch)
-            mean = [statistics.fmean(by_epoch[x]) for x in xs]
-            ax.plot(xs, mean, marker="o", ms=3, color=colors.get(str(m)), label=m)
-            if any(len(by_epoch[x]) > 1 for x in xs):
-                sd = [statistics.stdev(by_epoch[x]) if len(by_epoch[x]) > 1 else 0.0 for x in xs]
-                ax.fill_between(
-                    xs,
-                    [a - s for a, s in zip(mean, sd)],
-                    [a + s for a, s in zip(mean, sd)],
-                    color=colors.get(str(m)),
-                    alpha=0.15,
-                    lw=0,
-                )
+            _mean_band(ax, sorted(by_epoch), by_epoch, colors.get(str(m)), m)
         ax.set_xlabel(tr("epoch"))
         ax.set_ylabel(tr("{split} accuracy (fraction)", split=tr(key.replace("_acc", ""))))
         ax.set_title(tr("Learning curves on {dataset}", dataset=dataset))
@@ -389,10 +373,7 @@ def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
     def draw(ax):
         for m in dict.fromkeys(r.get("model") for r in rs):
             pts = sorted((r["n"], r["mean"], r.get("std") or 0.0) for r in rs if r.get("model") == m)
-            xs, mean, sd = [p[0] for p in pts], [p[1] for p in pts], [p[2] for p in pts]
-            ax.plot(xs, mean, marker="o", ms=3, color=colors.get(str(m)), label=str(m))
-            ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
-                            color=colors.get(str(m)), alpha=0.15, lw=0)
+            _line_band(ax, [p[0] for p in pts], [p[1] for p in pts], [p[2] for p in pts], colors.get(str(m)), str(m))
         ax.set_xlabel(tr("trials (tuning budget)"))
         ax.set_ylabel(tr("expected best dev score"))
         ax.set_title(tr("Expected validation performance on {dataset}", dataset=dataset))
@@ -462,24 +443,37 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]], model: str, da
                      model=model, dataset=dataset))
 
 
+def _epoch_curves(rows: list[dict], key: str) -> dict[str, dict[int, list[float]]]:
+    """model -> epoch -> the values of `key` in each row's per-epoch history (one per run)."""
+    curves: dict[str, dict[int, list[float]]] = {}
+    for r in rows:
+        for e in history(r):
+            if isinstance(e.get(key), (int, float)) and isinstance(e.get("epoch"), int):
+                curves.setdefault(r["model"], {}).setdefault(e["epoch"], []).append(float(e[key]))
+    return curves
+
+
+def _line_band(ax, xs: list, mean: list[float], sd: list[float] | None, color, label: str,
+               marker: str = "o") -> None:
+    """A mean line with a ± sd band (no band when sd is None)."""
+    ax.plot(xs, mean, marker=marker, ms=3, color=color, label=label)
+    if sd is not None:
+        ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
+                        color=color, alpha=0.15, lw=0)
+
+
 def _mean_band(ax, xs: list, by_x: dict, color, label: str, marker: str = "o") -> None:
     """Mean line over runs with a ± std band where there are several runs."""
     mean = [statistics.fmean(by_x[x]) for x in xs]
-    ax.plot(xs, mean, marker=marker, ms=3, color=color, label=label)
-    if any(len(by_x[x]) > 1 for x in xs):
-        sd = [statistics.stdev(by_x[x]) if len(by_x[x]) > 1 else 0.0 for x in xs]
-        ax.fill_between(xs, [a - s for a, s in zip(mean, sd)], [a + s for a, s in zip(mean, sd)],
-                        color=color, alpha=0.15, lw=0)
+    several = any(len(by_x[x]) > 1 for x in xs)
+    sd = [statistics.stdev(by_x[x]) if len(by_x[x]) > 1 else 0.0 for x in xs] if several else None
+    _line_band(ax, xs, mean, sd, color, label, marker)
 
 
 def lm_learning_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
     """Dev nats/char against epoch for each language model (mean over seeds, ± std band); a count
     model, fitted in one pass, is one point."""
-    curves: dict[str, dict[int, list[float]]] = {}
-    for r in rows:
-        for e in history(r):
-            if isinstance(e.get("dev_nll"), (int, float)) and isinstance(e.get("epoch"), int):
-                curves.setdefault(r["model"], {}).setdefault(e["epoch"], []).append(float(e["dev_nll"]))
+    curves = _epoch_curves(rows, "dev_nll")
     if not curves:
         return None
 
