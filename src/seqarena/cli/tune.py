@@ -26,14 +26,15 @@ from seqarena.data.text import FORMATS
 from seqarena.data.tokenize import TOKENIZERS
 from seqarena.errors import InputError
 from seqarena.fsutil import check_output_dir
+from seqarena.models import list_models
 from seqarena.models.spaces import describe
 from seqarena.report.i18n import LANGS, check_lang
 from seqarena.run.cells import classifier_names, dataset, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
-from seqarena.run.spec import Spec, expand, preset_names, with_overrides
-from seqarena.run.tune import OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, check_study, dev_splits, evp_rows, run_jobs, \
-    storage_url, study_name, summarize, trial_rows
+from seqarena.run.spec import Spec, expand, model_names, preset_names, with_overrides
+from seqarena.run.tune import (OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, check_study, dev_splits, evp_rows,
+                               lower_is_better, run_jobs, storage_url, study_name, summarize, trial_rows, vocab_size)
 from seqarena.runtime import available_cores, resolve_device
 
 MAX_TRIALS = 100_000
@@ -43,14 +44,17 @@ def tune(
     config: Path | None = typer.Option(None, "--config", help="Experiment spec (TOML); [search.MODEL] tables narrow or replace a model's space."),
     preset: str | None = typer.Option(
         None, "--preset", help=f"A spec shipped with seqarena: {', '.join(preset_names())} [default: seed]."),
-    models: str | None = typer.Option(None, "--models", help=f"Comma-separated, or 'all': {', '.join(classifier_names())}."),
+    models: str | None = typer.Option(None, "--models", help=f"Comma-separated, or 'all': {', '.join(classifier_names())}; "
+                                                               f"language models: {', '.join(list_models('lm'))}."),
     datasets: str | None = typer.Option(None, "--dataset", "--datasets", help=f"Built-in datasets: {', '.join(sorted(DATASETS))}."),
     trials: int | None = typer.Option(None, "--trials", help="Trials per model [default: 20, unless --budget-minutes is given]."),
     budget_minutes: float | None = typer.Option(
         None, "--budget-minutes", help="Trial time per model, minutes (with --trials: whichever ends first)."),
     seeds: int | None = typer.Option(None, "--seeds", help="Seeds 0..N-1 of the final runs of each best configuration."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampler (TPE)."),
-    metric: str = typer.Option("accuracy", "--metric", help="Objective on dev and ranking on test: accuracy or macro_f1."),
+    metric: str | None = typer.Option(
+        None, "--metric", help="Objective on dev and ranking on test: accuracy or macro_f1 for classifiers [default: "
+                               "accuracy]; language models (--preset names): nll, dev nats/char, their only one."),
     show_space: str | None = typer.Option(None, "--show-space", metavar="MODEL", help="Print MODEL's search space (with the spec's [search.MODEL]) and exit."),
     baseline: Path | None = typer.Option(
         None, "--baseline", help="A `compare --out DIR` of the untuned preset: the report shows tuned minus preset."),
@@ -95,13 +99,13 @@ def tune(
     check_min("--threads", threads, 1)
     check_min("--folds", folds, 2, MAX_FOLDS)
     for flag, value, choices in (("--executor", executor, EXECUTORS), ("--protocol", protocol, PROTOCOLS),
-                                 ("--metric", metric, METRICS)):
+                                 ("--metric", metric, OBJECTIVES)):
         if value is not None and value not in choices:
             parse_list(value, flag, list(choices))
     if show_space is not None:
         spec = _spec(config, preset, None, None, None, None, None, None)
-        if show_space not in spec.models and show_space not in classifier_names():
-            parse_list(show_space, "--show-space", classifier_names())
+        if show_space not in spec.models and show_space not in model_names(spec.task):
+            parse_list(show_space, "--show-space", model_names(spec.task))
         for key, dist in spec.search_space(show_space).items():
             out_console.print(f"{key:<22} {describe(dist)}", markup=False, highlight=False, soft_wrap=True)
         return
@@ -131,9 +135,7 @@ def tune(
             vectors.check_mode(embedding_mode)
         spec = with_overrides(spec, embeddings=str(embeddings.expanduser().resolve()) if embeddings else None,
                               embedding_mode=embedding_mode)
-        if spec.task != "classify":
-            raise InputError(f"tune: the spec's datasets are of task '{spec.task}'; tune searches classifiers "
-                             "only (language models have no search spaces yet)")
+        metric = _objective(metric, spec.task)
         cells = expand(spec, ddir, _fold_subset(fold_subset))
     dev = resolve_device(device)
     out = out or default_run_dir()
@@ -182,6 +184,20 @@ def tune(
                       markup=False, highlight=False, soft_wrap=True)
 
 
+def _objective(metric: str | None, task: str) -> str:
+    """--metric for the spec's task: classifiers maximise dev accuracy (default) or macro-F1; language
+    models minimise dev nats/char ('nll'), their only objective."""
+    if task == "lm":
+        if metric not in (None, "nll"):
+            raise InputError(f"--metric {metric}: language models are tuned on dev nats/char; give --metric nll "
+                             "or leave it out")
+        return "nll"
+    if metric == "nll":
+        raise InputError("--metric nll: nats/char is the language models' objective; classifiers take accuracy "
+                         "or macro_f1")
+    return metric or "accuracy"
+
+
 def _search(study_jobs: list[Job], budget: Budget, executor: str, workers: int, threads: int | None,
             address: str | None) -> None:
     """Run the studies with a progress bar (units: trials, or seconds of trial time without --trials)."""
@@ -202,7 +218,7 @@ def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job]) -> Spec:
     per_model, train_per_model = dict(spec.per_model), dict(spec.train_per_model)
     for j in study_jobs:
         best = best_point(j)
-        cell = apply(j.base, best[0]) if best else j.base
+        cell = apply(j.base, best[0], vocab_size(j)) if best else j.base
         per_model[j.base.model.name] = cell.model.kwargs()
         if not is_sparse(j.base.model.name):
             train_per_model[j.base.model.name] = asdict(cell.train)
@@ -221,10 +237,12 @@ def _write_tune_json(out: Path, study_jobs: list[Job], trials_all: list[dict], f
                      base_rows: list[dict], budget: Budget, metric: str, seed: int, spec: Spec, dev) -> None:
     from seqarena.analysis.common import envelope, write_json
 
-    summary = [summarize(j, [t for t in trials_all if t["study"] == j.study], final, base_rows, METRICS[metric])
+    column = "test_nll" if metric == "nll" else METRICS[metric]  # the test score of the final rows
+    summary = [summarize(j, [t for t in trials_all if t["study"] == j.study], final, base_rows, column)
                for j in study_jobs]
     settings = {"budget": budget.describe(), "trials": budget.trials, "budget_minutes": budget.minutes,
                 "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name,
                 "sampler": "optuna TPESampler", "pruner": f"optuna MedianPruner(n_startup_trials=3, n_warmup_steps={PRUNE_AFTER + 1})",
                 "spaces": {j.study: j.space for j in study_jobs}}
-    write_json(out, envelope("tune", dev, settings, trials_all, summary=summary, evp=evp_rows(trials_all)))
+    write_json(out, envelope("tune", dev, settings, trials_all, summary=summary,
+                             evp=evp_rows(trials_all, lower=lower_is_better(OBJECTIVES[metric]))))

@@ -27,7 +27,7 @@ from seqarena.models.hybrid import build_cnn_rnn
 from seqarena.models.lm import build_gru_lm, build_lstm_lm, build_rnn_lm, build_transformer_lm
 from seqarena.models.ngram import build_ngram_lm
 from seqarena.models.recurrent import build_bilstm, build_gru, build_lstm, build_rnn
-from seqarena.models.spaces import SEARCH_SPACES
+from seqarena.models.spaces import LM_SEARCH_SPACES, SEARCH_SPACES
 
 TASKS = ("classify", "lm")
 FAMILIES = ("recurrent", "convolutional", "hybrid", "attention", "baseline")
@@ -39,7 +39,8 @@ class ModelEntry:
     A builder takes (vocab_size, num_classes, **hyperparameters with defaults).
     `train` is the model's own recipe for classification: TrainConfig fields that replace TrainConfig's
     defaults for this model (see `train_config`); a spec's [train] fields override it. `search_space`
-    declares, for a tuner, each hyperparameter (or "train.<field>") -> its distribution."""
+    declares, for a tuner, each hyperparameter (or "train.<field>") -> its distribution;
+    `lm_search_space` the same for its language model (task 'lm')."""
 
     name: str
     family: str
@@ -47,17 +48,24 @@ class ModelEntry:
     builders: dict[str, Callable[..., nn.Module]]
     train: dict[str, Any] = field(default_factory=dict)
     search_space: dict[str, dict] = field(default_factory=dict)
+    lm_search_space: dict[str, dict] = field(default_factory=dict)
+
+    def space(self, task: str) -> dict[str, dict]:
+        return self.lm_search_space if task == "lm" else self.search_space
 
 
 MODELS: dict[str, ModelEntry] = {
     e.name: e
     for e in [
         ModelEntry("rnn", "recurrent", "Elman RNN (tanh), state at the last real token",
-                   {"classify": build_rnn, "lm": build_rnn_lm}, search_space=SEARCH_SPACES["rnn"]),
+                   {"classify": build_rnn, "lm": build_rnn_lm}, search_space=SEARCH_SPACES["rnn"],
+                   lm_search_space=LM_SEARCH_SPACES["rnn"]),
         ModelEntry("gru", "recurrent", "GRU, state at the last real token (seed 000)",
-                   {"classify": build_gru, "lm": build_gru_lm}, search_space=SEARCH_SPACES["gru"]),
+                   {"classify": build_gru, "lm": build_gru_lm}, search_space=SEARCH_SPACES["gru"],
+                   lm_search_space=LM_SEARCH_SPACES["gru"]),
         ModelEntry("lstm", "recurrent", "LSTM, state at the last real token",
-                   {"classify": build_lstm, "lm": build_lstm_lm}, search_space=SEARCH_SPACES["lstm"]),
+                   {"classify": build_lstm, "lm": build_lstm_lm}, search_space=SEARCH_SPACES["lstm"],
+                   lm_search_space=LM_SEARCH_SPACES["lstm"]),
         ModelEntry("bilstm", "recurrent", "bidirectional LSTM over packed sequences (seed 000)",
                    {"classify": build_bilstm}, search_space=SEARCH_SPACES["bilstm"]),
         ModelEntry("textcnn", "convolutional", "TextCNN, widths 3/4/5, masked max-pool (Kim 2014)",
@@ -65,13 +73,14 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry("cnn_rnn", "hybrid", "Conv1d n-gram features read by a GRU (seed 000)",
                    {"classify": build_cnn_rnn}, search_space=SEARCH_SPACES["cnn_rnn"]),
         ModelEntry("transformer", "attention", "pre-LN Transformer encoder, key-padding mask, mean pool",
-                   {"classify": build_transformer, "lm": build_transformer_lm}, search_space=SEARCH_SPACES["transformer"]),
+                   {"classify": build_transformer, "lm": build_transformer_lm}, search_space=SEARCH_SPACES["transformer"],
+                   lm_search_space=LM_SEARCH_SPACES["transformer"]),
         ModelEntry("bow", "baseline", "fastText: mean of word and hashed word n-gram embeddings + linear",
                    {"classify": build_bow}, train=BOW_RECIPE, search_space=BOW_SEARCH_SPACE),
         ModelEntry("causal_cnn", "convolutional", "causal dilated CNN, gated residual layers (WaveNet/TCN)",
-                   {"lm": build_causal_cnn_lm}),
+                   {"lm": build_causal_cnn_lm}, lm_search_space=LM_SEARCH_SPACES["causal_cnn"]),
         ModelEntry("ngram", "baseline", "count n-gram, Witten-Bell smoothed (order 2 = bigram)",
-                   {"lm": build_ngram_lm}),
+                   {"lm": build_ngram_lm}, lm_search_space=LM_SEARCH_SPACES["ngram"]),
     ]
 }
 

@@ -1,4 +1,5 @@
-"""Default search spaces of every classifier (torch and sparse), for `seqarena tune`, and their checks.
+"""Default search spaces of every model (classifiers, torch and sparse, and the language models), for
+`seqarena tune`, and their checks.
 
 A space maps a key to a distribution. A key is a builder hyperparameter (`d_model`) or
 `train.<TrainConfig field>` (`train.lr`); `KEY#TAG` is a second distribution of the same field, used
@@ -70,6 +71,39 @@ SEARCH_SPACES: dict[str, dict[str, dict]] = {
                  "min_df": {"kind": "int", "low": 1, "high": 3}},
     "nbsvm": {"C": {"kind": "log", "low": 0.01, "high": 10.0}, "ngram_max": {"kind": "int", "low": 1, "high": 3},
               "beta": {"kind": "float", "low": 0.0, "high": 1.0}},
+}
+
+
+# the character-level language models (task 'lm', `seqarena tune --preset names`): the ranges hold the
+# names preset's and config.LM_RECIPE's values (AdamW 1e-2, weight decay 0.01, batch 64, cosine, clip 1,
+# 8 epochs) so that trial 0 is the preset; the objective is dev nats/char (lower is better)
+_LM_OPT = {"train.optimizer": {"kind": "choice", "values": ["adam", "adamw"]},
+           "train.lr": {"kind": "log", "low": 1e-3, "high": 3e-2},
+           "train.weight_decay": {"kind": "choice", "values": [0.0, 1e-4, 1e-2, 0.1]},
+           "train.batch_size": {"kind": "choice", "values": [32, 64, 128]},
+           "train.lr_schedule": {"kind": "choice", "values": ["constant", "cosine"]},
+           "train.epochs": {"kind": "int", "low": 4, "high": 20}}
+_LM_RECURRENT = {"d_embed": {"kind": "choice", "values": [32, 64, 128]},
+                 "d_hidden": {"kind": "choice", "values": [64, 128, 256, 512]},
+                 "n_layers": {"kind": "int", "low": 1, "high": 2},
+                 "dropout": {"kind": "float", "low": 0.0, "high": 0.5}, **_LM_OPT}
+LM_SEARCH_SPACES: dict[str, dict[str, dict]] = {
+    "rnn": _LM_RECURRENT,
+    "gru": _LM_RECURRENT,
+    "lstm": _LM_RECURRENT,
+    "transformer": {"d_model": {"kind": "choice", "values": [64, 128, 256]},
+                    "n_heads": {"kind": "choice", "values": [2, 4]},
+                    "n_layers": {"kind": "int", "low": 1, "high": 4},
+                    "d_ff": {"kind": "choice", "values": [128, 256, 512]},
+                    "dropout": {"kind": "float", "low": 0.0, "high": 0.3}, **_LM_OPT,
+                    "train.warmup_steps": {"kind": "choice", "values": [0, 100, 400]}},
+    "causal_cnn": {"d_hidden": {"kind": "choice", "values": [32, 64, 128, 256]},
+                   "n_layers": {"kind": "int", "low": 2, "high": 6},
+                   "kernel_size": {"kind": "int", "low": 2, "high": 5},
+                   "dropout": {"kind": "float", "low": 0.0, "high": 0.5}, **_LM_OPT},
+    # counted, not trained: the order is all there is (an order whose V**order table is too large for
+    # the corpus's alphabet is an invalid point, pruned before any work)
+    "ngram": {"order": {"kind": "int", "low": 1, "high": 6}},
 }
 
 

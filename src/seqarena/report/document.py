@@ -55,11 +55,12 @@ def _build(run: RunData) -> list[Section]:
         )
     )
     colors = plots.model_colors(models)  # one colour per model across every figure
+    tuning = [tuning_section(run, colors)] if "tune" in run.analyses else []  # after `seqarena tune` only
     sections = [
         _answer(run),
         _overview(run),
         _results(run),
-        *([tuning_section(run, colors)] if "tune" in run.analyses else []),  # after `seqarena tune` only
+        *tuning,
         _per_class(run),
         _learning(run, colors),
         _accuracy_cost(run, colors),
@@ -71,7 +72,8 @@ def _build(run: RunData) -> list[Section]:
     ]
     if is_lm_run(run.rows):  # language models: their own section instead of the accuracy and analysis ones
         sections = [sections[0], sections[1],
-                    Section("language-models", tr("Language models"), lm_blocks(run.rows, colors)), sections[-1]]
+                    Section("language-models", tr("Language models"), lm_blocks(run.rows, colors)), *tuning,
+                    sections[-1]]
     missing = [s for s in sections if isinstance(s, Missing)]
     out = [s for s in sections if not isinstance(s, Missing)]
     if missing:

@@ -292,10 +292,12 @@ MESSAGES: dict[str, str] = {
         "que ejecutó cada estudio, ± una desviación típica (las pruebas podadas cuentan con la mejor puntuación "
         "en dev que alcanzaron).",
     "trials complete / pruned / failed": "pruebas completas / podadas / fallidas",
-    "preset dev %": "dev % del preset",
-    "best dev %": "mejor dev %",
-    "preset test %": "test % del preset",
-    "tuned test %": "test % ajustado",
+    "preset dev {unit}": "dev {unit} del preset",
+    "best dev {unit}": "mejor dev {unit}",
+    "preset test {unit}": "test {unit} del preset",
+    "tuned test {unit}": "test {unit} ajustado",
+    "nats/char": "nats/carácter",
+    "nats/char (lower is better)": "nats/carácter (menos es mejor)",
     "tuned − preset": "ajustado − preset",
     "significant (paired)": "significativa (pareada)",
     "What tuning moved: dev scores of trial 0 (the preset) and of the best trial; test means over the final "
@@ -309,11 +311,13 @@ MESSAGES: dict[str, str] = {
         "La mejor configuración de cada modelo junto a la del preset (claves de su espacio de búsqueda)",
     "trials (tuning budget)": "pruebas (presupuesto de ajuste)",
     "expected best dev score": "mejor puntuación esperada en dev",
+    "expected best dev nats/char (lower is better)": "mejores nats/carácter esperados en dev (menos es mejor)",
     "Expected validation performance on {dataset}": "Rendimiento de validación esperado en {dataset}",
     "expected best dev score against the number of trials for each model on {dataset}":
         "mejor puntuación esperada en dev frente al número de pruebas de cada modelo en {dataset}",
     "trial": "prueba",
     "dev score": "puntuación en dev",
+    "dev nats/char (lower is better)": "nats/carácter en dev (menos es mejor)",
     "Trials on {dataset} (hollow: pruned)": "Pruebas en {dataset} (huecas: podadas)",
     "dev score of every trial against its number on {dataset}":
         "puntuación en dev de cada prueba frente a su número en {dataset}",

@@ -364,8 +364,9 @@ def probes(rows: list[dict], colors: dict) -> list[Figure]:
     return figs
 
 
-def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
-    """Expected best dev score against the number of trials (Dodge et al. 2019), ± one std band."""
+def evp_curves(rows: list[dict], colors: dict, dataset, lower: bool = False) -> Figure | None:
+    """Expected best dev score against the number of trials (Dodge et al. 2019), ± one std band;
+    `lower`: the score is nats/char, the best of n trials its lowest."""
     rs = [r for r in rows if isinstance(r.get("n"), int) and isinstance(r.get("mean"), (int, float))]
     if not rs:
         return None
@@ -375,7 +376,7 @@ def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
             pts = sorted((r["n"], r["mean"], r.get("std") or 0.0) for r in rs if r.get("model") == m)
             _line_band(ax, [p[0] for p in pts], [p[1] for p in pts], [p[2] for p in pts], colors.get(str(m)), str(m))
         ax.set_xlabel(tr("trials (tuning budget)"))
-        ax.set_ylabel(tr("expected best dev score"))
+        ax.set_ylabel(tr("expected best dev nats/char (lower is better)") if lower else tr("expected best dev score"))
         ax.set_title(tr("Expected validation performance on {dataset}", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 
@@ -383,9 +384,9 @@ def evp_curves(rows: list[dict], colors: dict, dataset) -> Figure | None:
                   tr("expected best dev score against the number of trials for each model on {dataset}", dataset=dataset))
 
 
-def trial_scores(rows: list[dict], colors: dict, dataset) -> Figure | None:
+def trial_scores(rows: list[dict], colors: dict, dataset, lower: bool = False) -> Figure | None:
     """Each trial's dev score against its number (hollow markers: pruned trials, at the best score
-    they reported), with each model's best so far as a step line."""
+    they reported), with each model's best so far as a step line (`lower`: nats/char, the lowest)."""
     rs = [r for r in rows if isinstance(r.get("trial"), int) and isinstance(r.get("value"), (int, float))]
     if not rs:
         return None
@@ -400,13 +401,13 @@ def trial_scores(rows: list[dict], colors: dict, dataset) -> Figure | None:
             ax.scatter([r["trial"] for r in cut], [r["value"] for r in cut], s=18, facecolors="none", edgecolors=c)
             best, xs, ys = None, [], []
             for r in done:
-                best = r["value"] if best is None else max(best, r["value"])
+                best = r["value"] if best is None else (min if lower else max)(best, r["value"])
                 xs.append(r["trial"])
                 ys.append(best)
             if xs:
                 ax.step(xs, ys, where="post", color=c, lw=1, alpha=0.7)
         ax.set_xlabel(tr("trial"))
-        ax.set_ylabel(tr("dev score"))
+        ax.set_ylabel(tr("dev nats/char (lower is better)") if lower else tr("dev score"))
         ax.set_title(tr("Trials on {dataset} (hollow: pruned)", dataset=dataset))
         ax.xaxis.get_major_locator().set_params(integer=True)
 

@@ -17,7 +17,8 @@ def tuning_section(run: RunData, colors: dict):
     a = run.analyses["tune"]
     s = a.extra.get("settings") if isinstance(a.extra.get("settings"), dict) else {}
     summary, evp = a.extra.get("summary", []), a.extra.get("evp", [])
-    metric = tr("macro-F1") if s.get("metric") == "macro_f1" else tr("accuracy")
+    lm = s.get("metric") == "nll"  # language models: dev nats/char, lower is better
+    metric = tr("nats/char (lower is better)") if lm else tr("macro-F1") if s.get("metric") == "macro_f1" else tr("accuracy")
     b: list = [
         tr("Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
            "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
@@ -30,11 +31,11 @@ def tuning_section(run: RunData, colors: dict):
            "study ran, ± one std (pruned trials count with the best dev score they reached)."),
     ]
     for ds in dict.fromkeys(str(r.get("dataset")) for r in a.rows):
-        f1 = plots.evp_curves([r for r in evp if str(r.get("dataset")) == ds], colors, ds)
-        f2 = plots.trial_scores([r for r in a.rows if str(r.get("dataset")) == ds], colors, ds)
+        f1 = plots.evp_curves([r for r in evp if str(r.get("dataset")) == ds], colors, ds, lower=lm)
+        f2 = plots.trial_scores([r for r in a.rows if str(r.get("dataset")) == ds], colors, ds, lower=lm)
         b += [f for f in (f1, f2) if f is not None]
     if summary:
-        b.append(_summary_table(summary))
+        b.append(_summary_table(summary, lm))
         b.append(_config_table(summary))
     return Section("tuning", tr("Tuning"), b)
 
@@ -43,20 +44,28 @@ def _pct(v) -> str:
     return "-" if not isinstance(v, (int, float)) else num(100 * v, 2)
 
 
-def _summary_table(summary: list[dict]) -> Table:
+def _nats(v) -> str:
+    return "-" if not isinstance(v, (int, float)) else num(v, 3)
+
+
+def _summary_table(summary: list[dict], lm: bool = False) -> Table:
+    """Classifiers' scores in %, the language models' in nats/char (their difference: negative is better)."""
     body = []
+    fmt = _nats if lm else _pct
     for r in summary:
         sig_ = r.get("significant")
-        diff = "-" if r.get("diff") is None else ("+" if r["diff"] >= 0 else "") + num(100 * r["diff"], 2)
+        d = r.get("diff")
+        diff = "-" if d is None else ("+" if d >= 0 else "") + (num(d, 3) if lm else num(100 * d, 2))
         p = "-" if sig_ is None else tr("yes" if sig_ else "no") + (
             f" (p {sig(r['p_value'], 2)})" if isinstance(r.get("p_value"), (int, float)) else "")
         body.append([str(r.get("dataset")), str(r.get("model")),
                      " / ".join(integer(int(r.get(k) or 0)) for k in ("complete", "pruned", "failed")),
-                     _pct(r.get("preset_dev")), _pct(r.get("best_dev")), _pct(r.get("preset_test")),
-                     _pct(r.get("tuned_test")), diff, p])
-    return Table([tr("dataset"), tr("model"), tr("trials complete / pruned / failed"), tr("preset dev %"),
-                  tr("best dev %"), tr("preset test %"), tr("tuned test %"), tr("tuned − preset"),
-                  tr("significant (paired)")], body,
+                     fmt(r.get("preset_dev")), fmt(r.get("best_dev")), fmt(r.get("preset_test")),
+                     fmt(r.get("tuned_test")), diff, p])
+    unit = tr("nats/char") if lm else "%"
+    return Table([tr("dataset"), tr("model"), tr("trials complete / pruned / failed"), tr("preset dev {unit}", unit=unit),
+                  tr("best dev {unit}", unit=unit), tr("preset test {unit}", unit=unit),
+                  tr("tuned test {unit}", unit=unit), tr("tuned − preset"), tr("significant (paired)")], body,
                  caption=tr("What tuning moved: dev scores of trial 0 (the preset) and of the best trial; test means "
                             "over the final seeds (preset test: from --baseline, '-' without one)"))
 

@@ -16,28 +16,30 @@ from __future__ import annotations
 from typing import Any
 
 from seqarena.errors import FieldError, InputError
-from seqarena.models import MODELS, model_hparams
+from seqarena.models import MODELS, list_models, model_hparams
 from seqarena.models.sparse import SPARSE_MODELS, sparse_hparams
 from seqarena.models.spaces import check_space
 
 
-def default_space(name: str) -> dict[str, dict]:
-    """The space a model's registry entry declares."""
-    if name in SPARSE_MODELS:
+def default_space(name: str, task: str = "classify") -> dict[str, dict]:
+    """The space a model's registry entry declares for `task` ('classify' or 'lm')."""
+    if task == "classify" and name in SPARSE_MODELS:
         return dict(SPARSE_MODELS[name].search_space)
-    if name in MODELS and "classify" in MODELS[name].builders:
-        return dict(MODELS[name].search_space)
-    raise InputError(f"unknown model '{name}'; choose from {list(MODELS) + list(SPARSE_MODELS)}")
+    if name in MODELS and task in MODELS[name].builders:
+        return dict(MODELS[name].space(task))
+    known = list(MODELS) + list(SPARSE_MODELS) if task == "classify" else list_models(task)
+    raise InputError(f"unknown model '{name}' for task '{task}'; choose from {known}")
 
 
-def hparams_of(name: str) -> dict[str, Any]:
-    return sparse_hparams(name) if name in SPARSE_MODELS else model_hparams(name, "classify")
+def hparams_of(name: str, task: str = "classify") -> dict[str, Any]:
+    return sparse_hparams(name) if task == "classify" and name in SPARSE_MODELS else model_hparams(name, task)
 
 
-def space_for(name: str, table: dict[str, Any] | None = None, replace: bool = False) -> dict[str, dict]:
+def space_for(name: str, table: dict[str, Any] | None = None, replace: bool = False,
+              task: str = "classify") -> dict[str, dict]:
     """The effective space: the default, then the table's entries (False drops a key), or the table
     alone with `replace`. Checked; raises FieldError naming the bad key."""
-    space = {} if replace else default_space(name)
+    space = {} if replace else default_space(name, task)
     for key, dist in (table or {}).items():
         if dist is False:
             if key not in space:
@@ -48,7 +50,7 @@ def space_for(name: str, table: dict[str, Any] | None = None, replace: bool = Fa
                 space.pop(k)
         else:
             space[key] = dist
-    check_space(name, space, hparams_of(name), torch_model=name not in SPARSE_MODELS)
+    check_space(name, space, hparams_of(name, task), torch_model=not (task == "classify" and name in SPARSE_MODELS))
     return space
 
 
@@ -63,7 +65,8 @@ def flatten(table: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse_search(err: Any, raw: dict, models: tuple[str, ...]) -> tuple[dict[str, dict], tuple[str, ...]]:
+def parse_search(err: Any, raw: dict, models: tuple[str, ...],
+                 task: str = "classify") -> tuple[dict[str, dict], tuple[str, ...]]:
     """The spec's [search.MODEL] tables: ({model: its entries}, models whose table says replace = true).
     `err` is the spec loader's error helper (file and line in every message)."""
     tables, replace = {}, []
@@ -77,7 +80,7 @@ def parse_search(err: Any, raw: dict, models: tuple[str, ...]) -> tuple[dict[str
             replace.append(key)
         value = flatten(value)
         try:
-            space_for(key, value, key in replace)
+            space_for(key, value, key in replace, task)
         except FieldError as e:
             err.fail(f"search.{key}", e.field, e.what)
         tables[key] = value

@@ -88,7 +88,7 @@ class Spec:
 
     def search_space(self, name: str) -> dict[str, dict]:
         """What `seqarena tune` searches for model `name` (run.search.space_for)."""
-        return space_for(name, self.search.get(name), name in self.search_replace)
+        return space_for(name, self.search.get(name), name in self.search_replace, self.task)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -202,7 +202,7 @@ def parse_spec(text: str, source: str) -> Spec:
             shared[key] = value
     everyone = {k: v for m in models for k, v in hparams_of(m, task).items()}
     shared = err.hparams("hparams", shared, everyone, "any model of this spec")
-    search, search_replace = parse_search(err, raw, models)
+    search, search_replace = parse_search(err, raw, models, task)
     spec = Spec(name, datasets, models, seeds, protocol, train, shared, per_model, source, files,
                 tuple(k for k in train_raw if k not in tables), train_per_model, tuple(own_recipe), task,
                 search, search_replace, emb_path, emb_mode)

@@ -36,7 +36,9 @@ from seqarena.run.protocol import Splits, resolve_splits
 from seqarena.run.search import hparams_of
 
 STUDY_FILE = "tune.sqlite"
-OBJECTIVES = {"accuracy": "acc", "macro_f1": "macro_f1"}  # --metric -> the dev score maximised
+# --metric -> the dev score the study optimises: maximised, except the language models' nats/char
+OBJECTIVES = {"accuracy": "acc", "macro_f1": "macro_f1", "nll": "nll"}
+LOWER_IS_BETTER = ("nll",)
 # the median rule applies from epoch PRUNE_AFTER + 1 on: measured on SST-2, Transformers sit at chance for
 # two or three epochs before they learn (docs/tuning.md), so earlier epochs say nothing about a trial
 PRUNE_AFTER = 3
@@ -64,10 +66,19 @@ class Job:
     base: Cell  # the spec's cell this study varies (first seed, first fold)
     space: dict[str, dict]
     budget: Budget
-    metric: str  # 'acc' or 'macro_f1'
+    metric: str  # 'acc' or 'macro_f1' (classifiers, maximised), 'nll' (language models, minimised)
     seed: int
     device: str = "cpu"
     data_dir: str | None = None
+
+
+def lower_is_better(metric: str) -> bool:
+    return metric in LOWER_IS_BETTER
+
+
+def vocab_size(job: Job) -> int:
+    """The size of the study's vocabulary (what an n-gram LM's table is checked against)."""
+    return dataset(job.base.data_ref, job.data_dir).vocab_size
 
 
 def storage_url(out: Path) -> str:
@@ -137,10 +148,11 @@ def suggest(trial, space: dict[str, dict]) -> dict[str, Any]:
     return values
 
 
-def apply(base: Cell, values: dict[str, Any]) -> Cell:
+def apply(base: Cell, values: dict[str, Any], vocab: int = 100) -> Cell:
     """The base cell with a point of the space put in: hyperparameters into its model, `train.*` into
-    its training config. Raises InputError when the combination is invalid (n_heads not dividing d_model)."""
-    hp = hparams_of(base.model.name)
+    its training config. Raises InputError when the combination is invalid (n_heads not dividing d_model;
+    an n-gram order whose table a `vocab`-symbol alphabet makes too large)."""
+    hp = hparams_of(base.model.name, base.task)
     over, train = base.model.kwargs(), {}
     for key, v in values.items():
         name, v = field_of(key), coerce(key, v, hp)
@@ -152,7 +164,8 @@ def apply(base: Cell, values: dict[str, Any]) -> Cell:
         from seqarena.config import with_overrides
         from seqarena.models import meta_model
 
-        meta_model(base.model.name, "classify", 100, 2, **over)  # every rule across keys, no memory
+        # every rule across keys, no memory
+        meta_model(base.model.name, base.task, vocab, 2 if base.task == "classify" else None, **over)
         return replace(base, model=ModelConfig.of(base.model.name, **over), train=with_overrides(base.train, train))
     from seqarena.models.sparse import create_sparse_model
 
@@ -177,7 +190,7 @@ def preset_point(base: Cell, space: dict[str, dict]) -> dict[str, Any] | None:
 def own_values(base: Cell, space: dict[str, dict]) -> dict[str, Any]:
     """The base cell's value of every key of the space that its own values switch on (whether or not
     the space can produce that value): what the report shows as 'preset' beside the best trial."""
-    hp = {**hparams_of(base.model.name), **base.model.kwargs()}
+    hp = {**hparams_of(base.model.name, base.task), **base.model.kwargs()}
     own: dict[str, Any] = {}
     for key in _order(space):
         if active(space, key, own):
@@ -188,8 +201,13 @@ def own_values(base: Cell, space: dict[str, dict]) -> dict[str, Any]:
 
 
 def dev_splits(cell: Cell, data_dir: str | None) -> tuple[Any, Splits]:
-    """The cell's data and its train and dev rows, with the test rows removed (a trial cannot score them)."""
+    """The cell's data and its train and dev rows, with the test rows removed (a trial cannot score them).
+    A name corpus (task 'lm'): its train and dev names; its test names are never read."""
     data = dataset(cell.data_ref, data_dir)
+    if cell.task == "lm":
+        if data.dev is None or len(data.dev) == 0:
+            raise InputError(f"tune on '{cell.dataset}': the corpus has no dev names to score trials on")
+        return data, Splits(data.train, data.dev, None, {})
     splits = resolve_splits(data, cell.protocol, cell.fold, cell.seed)
     if splits.dev is None or len(splits.dev) == 0:
         raise InputError(f"tune on '{cell.dataset}': no dev split to score trials on; give the dataset a dev "
@@ -200,25 +218,34 @@ def dev_splits(cell: Cell, data_dir: str | None) -> tuple[Any, Splits]:
 def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None = None,
               report: Callable[[float, int], None] | None = None) -> float:
     """Train one configuration on its training rows and return its dev score (`metric`: 'acc' or
-    'macro_f1') at the epoch fit selects. `report(score, epoch)` hears every epoch's dev score and may
+    'macro_f1' for classifiers; 'nll', nats/char, for language models) at the epoch fit selects. `report(score, epoch)` hears every epoch's dev score and may
     raise to stop the trial (pruning). The test split is never passed on."""
     import torch
 
     from seqarena.runtime import resolve_device
     from seqarena.train import fit
+    from seqarena.train.task import CLASSIFY, LM
 
     data, splits = dev_splits(cell, data_dir)
     if is_sparse(cell.model.name):
         return _sparse_dev(cell, splits, metric)
     key = f"dev_{metric}"
-    model = build_model(cell, data)
+    task = CLASSIFY
+    if cell.task == "lm":
+        from seqarena.models import create_model
+
+        task = LM
+        torch.manual_seed(cell.seed)  # as run.lm.train_lm: the seed gives the initial weights
+        model = create_model(cell.model.name, "lm", data.vocab_size, None, **cell.model.kwargs())
+    else:
+        model = build_model(cell, data)
 
     def on_epoch(row: dict) -> None:
         if report is not None:
             report(float(row[key]), int(row["epoch"]))
 
     res = fit(model, splits.train, test=None, dev=splits.dev, cfg=cell.train, device=resolve_device(device),
-              seed=cell.seed, on_epoch=on_epoch)
+              seed=cell.seed, on_epoch=on_epoch, task=task)
     value = float(res.history[res.selected_epoch - 1][key])
     del model
     torch.set_grad_enabled(True)
@@ -277,7 +304,8 @@ def open_study(job: Job, worker: int = 0):
     n = job.budget.trials or 20
     sampler = optuna.samplers.TPESampler(seed=job.seed + worker, n_startup_trials=max(2, min(10, n // 4)))
     pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=PRUNE_AFTER + 1)
-    return optuna.create_study(storage=_storage(job.storage), study_name=job.study, direction="maximize",
+    direction = "minimize" if lower_is_better(job.metric) else "maximize"
+    return optuna.create_study(storage=_storage(job.storage), study_name=job.study, direction=direction,
                                sampler=sampler, pruner=pruner, load_if_exists=True)
 
 
@@ -327,11 +355,12 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
         set_threads(threads)
     study = open_study(job, worker)
     ran = 0
+    vocab = vocab_size(job)
 
     def objective(trial) -> float:
         params = suggest(trial, job.space)
         try:
-            cell = apply(job.base, params)
+            cell = apply(job.base, params, vocab)
         except InputError as e:  # a combination the model refuses (the sampler's, not the user's)
             trial.set_user_attr("invalid", str(e))
             raise optuna.TrialPruned() from None
@@ -454,9 +483,10 @@ def trial_rows(job: Job) -> list[dict]:
     """Every trial of a study as a flat row: number, state, its dev score (a pruned trial: the best
     dev score it reported before it stopped), params (JSON), seconds, whether it is the preset."""
     study = _optuna().load_study(study_name=job.study, storage=_storage(job.storage))
+    best_of = min if lower_is_better(job.metric) else max
     rows = []
     for t in study.get_trials(deepcopy=False):
-        value = t.value if t.value is not None else (max(t.intermediate_values.values())
+        value = t.value if t.value is not None else (best_of(t.intermediate_values.values())
                                                      if t.intermediate_values else None)
         secs = ((t.datetime_complete - t.datetime_start).total_seconds()
                 if t.datetime_complete and t.datetime_start else None)
@@ -478,7 +508,8 @@ def best_point(job: Job) -> tuple[dict[str, Any], float, int] | None:
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
     if not done:
         return None
-    best = max(done, key=lambda t: (t.value, -t.number))  # the earliest of equal scores
+    sign = -1 if lower_is_better(job.metric) else 1
+    best = max(done, key=lambda t: (sign * t.value, -t.number))  # the earliest of equal scores
     return {k: _decode(job.space[k], v) for k, v in best.params.items()}, float(best.value), best.number
 
 
@@ -491,7 +522,7 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
     best = best_point(job)
     preset = next((t for t in trials if t["preset"] and t["state"] == "complete"), None)
     base_point = own_values(job.base, job.space)
-    hp = {**hparams_of(job.base.model.name), **job.base.model.kwargs()}
+    hp = {**hparams_of(job.base.model.name, job.base.task), **job.base.model.kwargs()}
 
     def own(key: str) -> Any:  # the preset's value of the field a key sets (Adadelta's lr is train.lr too)
         name = field_of(key)
@@ -532,14 +563,16 @@ def _short(v: Any) -> str:
     return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
-def evp_rows(trials: list[dict]) -> list[dict]:
-    """The expected-validation-performance curve of each study, from its counted trials' dev scores."""
+def evp_rows(trials: list[dict], lower: bool = False) -> list[dict]:
+    """The expected-validation-performance curve of each study, from its counted trials' dev scores;
+    `lower`: the best of n trials is the lowest (nats/char), the expected minimum."""
     from seqarena.run.evp import evp_curve
 
+    sign = -1.0 if lower else 1.0
     out = []
     for study in dict.fromkeys(t["study"] for t in trials):
         ts = [t for t in trials if t["study"] == study and t["counted"] and t["value"] is not None]
         if ts:
-            out += [{"study": study, "dataset": ts[0]["dataset"], "model": ts[0]["model"], **p}
-                    for p in evp_curve([t["value"] for t in ts])]
+            out += [{"study": study, "dataset": ts[0]["dataset"], "model": ts[0]["model"], **p, "mean": sign * p["mean"]}
+                    for p in evp_curve([sign * t["value"] for t in ts])]
     return out
