@@ -93,8 +93,11 @@ class Poison:
 def test_a_trial_never_reads_the_test_names(corpus, monkeypatch, model, hp):
     real = tune_mod.dataset
 
-    def poisoned(*a, **k):
-        return replace(real(*a, **k), test=Poison())
+    def poisoned(*a, **k):  # every way to the test names: the split, its texts, the corpus's own list
+        d = real(*a, **k)
+        c = d.meta["corpus"]
+        return replace(d, test=Poison(), texts={**d.texts, "test": Poison()},
+                       meta={**d.meta, "corpus": replace(c, splits={**c.splits, "test": Poison()})})
 
     monkeypatch.setattr(tune_mod, "dataset", poisoned)
     seen = []
@@ -108,15 +111,46 @@ def test_a_study_minimises_dev_nats_per_char(corpus, tmp_path):
     space = {"order": {"kind": "int", "low": 1, "high": 3}}
     job = Job(f"{corpus.name}/ngram", storage_url(tmp_path), base, space, Budget(trials=6), "nll", 0)
     run_jobs([job])
+    study = optuna.load_study(study_name=job.study, storage=job.storage)
+    assert study.direction == optuna.study.StudyDirection.MINIMIZE
     rows = trial_rows(job)
     assert len(rows) == 6 and rows[0]["preset"] and json.loads(rows[0]["params"]) == {"order": 2}
+    assert study.best_trial.number == best_point(job)[2]
     by_order = {json.loads(r["params"])["order"]: r["value"] for r in rows}
     point, value, _ = best_point(job)
     assert value == min(by_order.values()) and point == {"order": min(by_order, key=by_order.get)}
-    assert by_order.get(1, float("inf")) > value  # unigrams are worse than the best order here
+    assert len(by_order) >= 2 and max(by_order.values()) > value  # a worse order was tried, and not chosen
     curve = [r["mean"] for r in evp_rows(rows, lower=True)]
     assert curve[0] >= curve[-1] and curve[-1] == pytest.approx(value, abs=0.05)
     assert all(a >= b - 1e-12 for a, b in zip(curve, curve[1:]))  # the expected minimum only falls
+
+
+def test_pruned_lm_trials_keep_their_lowest_score(corpus, tmp_path, monkeypatch):
+    """The median rule stops trials whose nats/char is above the median; such a trial is scored by the
+    lowest value it reported (max() would take its first epoch's)."""
+    def fake(cell, metric, device, data_dir, report):
+        level = 1.0 + 4 * cell.model.kwargs()["dropout"]  # a worse trial at every epoch, falling with epochs
+        for e in range(1, 9):
+            report(level + 1.0 / e, e)
+        return level + 1 / 8
+
+    monkeypatch.setattr(tune_mod, "run_trial", fake)
+    job = Job(f"{corpus.name}/rnn", storage_url(tmp_path), lm_cell(corpus, "rnn"),
+              {"dropout": {"kind": "float", "low": 0.0, "high": 0.5}}, Budget(trials=12), "nll", 0)
+    run_jobs([job])
+    rows = trial_rows(job)
+    pruned = [r for r in rows if r["state"] == "pruned"]
+    assert pruned and all(r["epochs_reported"] < 8 for r in pruned)
+    for r in pruned:
+        d = json.loads(r["params"])["dropout"]
+        assert r["value"] == pytest.approx(1 + 4 * d + 1 / r["epochs_reported"])
+    done = [r for r in rows if r["state"] == "complete"]
+    assert min(r["value"] for r in done) <= min(r["value"] for r in pruned)  # the pruned were the worse ones
+
+
+def test_a_language_models_point_needs_its_vocabulary(corpus):
+    with pytest.raises(ValueError, match="pass vocab"):
+        tune_mod.apply(lm_cell(corpus, "ngram", order=2), {"order": 3})
 
 
 def test_an_order_too_large_for_the_alphabet_is_an_invalid_point(corpus):
@@ -144,9 +178,13 @@ def test_a_corpus_without_dev_names_is_refused(corpus, monkeypatch):
         tune_mod.dev_splits(lm_cell(corpus, "ngram"), None)
 
 
-def test_show_space_of_a_language_model(capsys):
-    assert cli("tune", "--preset", "names", "--show-space", "ngram") == 0
+@pytest.mark.parametrize("flags", [["--preset", "names"], ["--dataset", "spanish-cities"]])
+def test_show_space_of_a_language_model(capsys, flags):
+    assert cli("tune", *flags, "--show-space", "ngram") == 0
     assert capsys.readouterr().out.split() == ["order", "integer", "1", "..", "6"]
+    assert cli("tune", *flags, "--show-space", "gru") == 0  # the LM's space, not the classifier's
+    out = capsys.readouterr().out
+    assert "one of [64, 128, 256, 512]" in out and "adadelta" not in out
 
 
 def test_tune_names_end_to_end(tmp_path, capsys):
@@ -168,6 +206,9 @@ def test_tune_names_end_to_end(tmp_path, capsys):
     for m, s in summary.items():
         values = [r["value"] for r in doc["rows"] if r["model"] == m and r["state"] == "complete"]
         assert s["best_dev"] == min(values) and s["tuned_test"] is not None
+    for m in ("ngram", "rnn"):  # the expected minimum of n trials only falls
+        curve = [r["mean"] for r in doc["evp"] if r["model"] == m]
+        assert len(curve) == 3 and all(a >= b - 1e-12 for a, b in zip(curve, curve[1:]))
     res = json.loads((out / "results.json").read_text())
     assert {r["model"] for r in res["rows"]} == {"ngram", "rnn"} and all(r["tuned"] == "tuned (3 trials)"
                                                                           for r in res["rows"])

@@ -103,7 +103,7 @@ def tune(
         if value is not None and value not in choices:
             parse_list(value, flag, list(choices))
     if show_space is not None:
-        spec = _spec(config, preset, None, None, None, None, None, None)
+        spec = _spec(config, preset, None, datasets, None, None, None, None)  # --dataset picks the task
         if show_space not in spec.models and show_space not in model_names(spec.task):
             parse_list(show_space, "--show-space", model_names(spec.task))
         for key, dist in spec.search_space(show_space).items():

@@ -274,14 +274,14 @@ MESSAGES: dict[str, str] = {
     "Tuning": "Ajuste",
     "dataset": "conjunto de datos",
     "Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
-    "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
-    "below the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+    "from each model's search space; the median rule stopped trials whose dev score after an epoch was "
+    "worse than the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
     "configuration where the space can express it. The test split was never evaluated during tuning; "
     "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
     "results table).":
         "Cada modelo tuvo el mismo presupuesto: {budget}. El muestreador TPE de Optuna (semilla {seed}) propuso "
         "configuraciones del espacio de búsqueda de cada modelo; la regla de la mediana detuvo las pruebas cuya "
-        "puntuación en dev tras una época quedó por debajo de la mediana de las pruebas anteriores en esa época. "
+        "puntuación en dev tras una época fue peor que la mediana de las pruebas anteriores en esa época. "
         "Objetivo: {metric} en dev. La prueba 0 es la configuración de la propia especificación donde el espacio "
         "puede expresarla. La partición de test nunca se evaluó durante el ajuste; después, la mejor "
         "configuración de cada modelo se reentrenó con {seeds} semilla(s) y se evaluó una sola vez en test (la "

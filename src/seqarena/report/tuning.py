@@ -21,8 +21,8 @@ def tuning_section(run: RunData, colors: dict):
     metric = tr("nats/char (lower is better)") if lm else tr("macro-F1") if s.get("metric") == "macro_f1" else tr("accuracy")
     b: list = [
         tr("Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
-           "from each model's search space; the median rule stopped trials whose dev score after an epoch fell "
-           "below the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+           "from each model's search space; the median rule stopped trials whose dev score after an epoch was "
+           "worse than the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
            "configuration where the space can express it. The test split was never evaluated during tuning; "
            "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
            "results table).", budget=budget_phrase(s.get("trials"), s.get("budget_minutes")), seed=s.get("seed", "?"),

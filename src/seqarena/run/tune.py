@@ -148,10 +148,15 @@ def suggest(trial, space: dict[str, dict]) -> dict[str, Any]:
     return values
 
 
-def apply(base: Cell, values: dict[str, Any], vocab: int = 100) -> Cell:
+def apply(base: Cell, values: dict[str, Any], vocab: int | None = None) -> Cell:
     """The base cell with a point of the space put in: hyperparameters into its model, `train.*` into
     its training config. Raises InputError when the combination is invalid (n_heads not dividing d_model;
-    an n-gram order whose table a `vocab`-symbol alphabet makes too large)."""
+    an n-gram order whose table a `vocab`-symbol alphabet makes too large: a language model's point needs
+    its corpus's `vocab`; a classifier's is checked against 100 words when none is given)."""
+    if vocab is None:
+        if base.task == "lm":
+            raise ValueError("apply: a language model's point is checked against its corpus's vocabulary; pass vocab")
+        vocab = 100
     hp = hparams_of(base.model.name, base.task)
     over, train = base.model.kwargs(), {}
     for key, v in values.items():
