@@ -385,10 +385,31 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
             trial.set_user_attr("error", error_line(e))
             raise
 
+    if worker > 0:
+        _wait_for_queue(study)
     while not exhausted(job.budget, study.get_trials(deepcopy=False)):
-        study.optimize(objective, n_trials=1, catch=(Exception,))
+        try:
+            study.optimize(objective, n_trials=1, catch=(Exception,))
+        except ValueError as e:  # another worker finished the same queued trial first (see _wait_for_queue)
+            if "Cannot tell a" not in str(e):
+                raise
         ran += 1
     return ran
+
+
+def _wait_for_queue(study, timeout_s: float = 120.0, poll_s: float = 0.1) -> None:
+    """Leave the queued trial (trial 0, the preset) to worker 0. On SQLite, Optuna cannot lock the row
+    it pops from the queue, so two workers starting together can both pop and run it, and the second
+    fails to tell it ('Cannot tell a COMPLETE trial'; optuna issues 4621, 4002): seen with --jobs 2 on
+    the sparse baselines, whose trials take under a second. Workers 1.. start once the queue is empty
+    (or after `timeout_s`, should worker 0 never start)."""
+    import time
+
+    from optuna.trial import TrialState
+
+    end = time.monotonic() + timeout_s
+    while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)) and time.monotonic() < end:
+        time.sleep(poll_s)
 
 
 def _work_in_process(job: Job, worker: int, threads: int, parent: int) -> int:
