@@ -188,8 +188,12 @@ def _run_torch(cell: Cell, data: Dataset, splits: Splits, torch_dev: torch.devic
 
 def build_model(cell: Cell, data: Dataset) -> torch.nn.Module:
     """A torch cell's model before training: seeded initial weights, the spec's embedding init, the
-    <unk> row at zero (also what `seqarena train` builds, so a retrained model starts as compare's)."""
+    <unk> row at zero (also what `seqarena train` builds, so a retrained model starts as compare's).
+    A language model (task 'lm') is its seeded registry model over the corpus's characters, as
+    `run.lm.train_lm` builds it."""
     torch.manual_seed(cell.seed)  # the same seed gives the same initial weights
+    if cell.task == "lm":
+        return create_model(cell.model.name, "lm", data.vocab_size, None, **cell.model.kwargs())
     model = create_model(cell.model.name, "classify", data.vocab_size, data.num_classes, **cell.model.kwargs())
     if cell.train.embed_init is not None:
         redraw_embeddings(model, cell.train.embed_init)

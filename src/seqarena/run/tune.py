@@ -223,8 +223,9 @@ def dev_splits(cell: Cell, data_dir: str | None) -> tuple[Any, Splits]:
 def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None = None,
               report: Callable[[float, int], None] | None = None) -> float:
     """Train one configuration on its training rows and return its dev score (`metric`: 'acc' or
-    'macro_f1' for classifiers; 'nll', nats/char, for language models) at the epoch fit selects. `report(score, epoch)` hears every epoch's dev score and may
-    raise to stop the trial (pruning). The test split is never passed on."""
+    'macro_f1' for classifiers; 'nll', nats/char, for language models) at the epoch fit selects.
+    `report(score, epoch)` hears every epoch's dev score and may raise to stop the trial (pruning). The
+    test split is never passed on."""
     import torch
 
     from seqarena.runtime import resolve_device
@@ -235,22 +236,14 @@ def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None
     if is_sparse(cell.model.name):
         return _sparse_dev(cell, splits, metric)
     key = f"dev_{metric}"
-    task = CLASSIFY
-    if cell.task == "lm":
-        from seqarena.models import create_model
-
-        task = LM
-        torch.manual_seed(cell.seed)  # as run.lm.train_lm: the seed gives the initial weights
-        model = create_model(cell.model.name, "lm", data.vocab_size, None, **cell.model.kwargs())
-    else:
-        model = build_model(cell, data)
+    model = build_model(cell, data)
 
     def on_epoch(row: dict) -> None:
         if report is not None:
             report(float(row[key]), int(row["epoch"]))
 
     res = fit(model, splits.train, test=None, dev=splits.dev, cfg=cell.train, device=resolve_device(device),
-              seed=cell.seed, on_epoch=on_epoch, task=task)
+              seed=cell.seed, on_epoch=on_epoch, task=LM if cell.task == "lm" else CLASSIFY)
     value = float(res.history[res.selected_epoch - 1][key])
     del model
     torch.set_grad_enabled(True)
