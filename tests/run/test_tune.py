@@ -22,6 +22,7 @@ optuna = pytest.importorskip("optuna")
 from seqarena.cli import main
 from seqarena.errors import FieldError, InputError
 from seqarena.models.spaces import SEARCH_SPACES, check_space
+from seqarena.run import trial as trial_mod
 from seqarena.run import tune as tune_mod
 from seqarena.run.cells import classifier_names
 from seqarena.run.evp import evp_curve, expected_max
@@ -160,13 +161,13 @@ class Poison:
 
 @pytest.mark.parametrize("model", ["textcnn", "tfidf_lr"])
 def test_a_trial_never_scores_the_test_split(tiny_text, monkeypatch, model):
-    real = tune_mod.resolve_splits
+    real = trial_mod.resolve_splits
 
     def poisoned(*a, **k):
         s = real(*a, **k)
         return type(s)(s.train, s.dev, Poison(), {**s.texts, "test": Poison()})
 
-    monkeypatch.setattr(tune_mod, "resolve_splits", poisoned)
+    monkeypatch.setattr(trial_mod, "resolve_splits", poisoned)
     spec = parse_spec(f'models = ["{model}"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
                       'dev_fraction = 0.2\n[train]\nepochs = 2\n', "t.toml")
     cell = expand(spec)[0]

@@ -18,6 +18,7 @@ from seqarena.data.names import name_source
 from seqarena.errors import InputError
 from seqarena.models import MODELS, list_models
 from seqarena.models.spaces import check_space
+from seqarena.run import trial as trial_mod
 from seqarena.run import tune as tune_mod
 from seqarena.run.cells import Cell
 from seqarena.run.protocol import Protocol
@@ -91,7 +92,7 @@ class Poison:
 
 @pytest.mark.parametrize("model,hp", [("rnn", {"d_hidden": 8}), ("ngram", {"order": 2})])
 def test_a_trial_never_reads_the_test_names(corpus, monkeypatch, model, hp):
-    real = tune_mod.dataset
+    real = trial_mod.dataset
 
     def poisoned(*a, **k):  # every way to the test names: the split, its texts, the corpus's own list
         d = real(*a, **k)
@@ -99,7 +100,7 @@ def test_a_trial_never_reads_the_test_names(corpus, monkeypatch, model, hp):
         return replace(d, test=Poison(), texts={**d.texts, "test": Poison()},
                        meta={**d.meta, "corpus": replace(c, splits={**c.splits, "test": Poison()})})
 
-    monkeypatch.setattr(tune_mod, "dataset", poisoned)
+    monkeypatch.setattr(trial_mod, "dataset", poisoned)
     seen = []
     score = run_trial(lm_cell(corpus, model, **hp), "nll", report=lambda v, e: seen.append((e, v)))
     assert 0.0 < score < 10.0 and seen
@@ -172,8 +173,8 @@ def test_bad_lm_flags_are_one_line_exit_2(argv, what, capsys, tmp_path):
 
 
 def test_a_corpus_without_dev_names_is_refused(corpus, monkeypatch):
-    real = tune_mod.dataset
-    monkeypatch.setattr(tune_mod, "dataset", lambda *a, **k: replace(real(*a, **k), dev=None))
+    real = trial_mod.dataset
+    monkeypatch.setattr(trial_mod, "dataset", lambda *a, **k: replace(real(*a, **k), dev=None))
     with pytest.raises(InputError, match="the corpus has no dev names to score trials on"):
         tune_mod.dev_splits(lm_cell(corpus, "ngram"), None)
 
