@@ -133,7 +133,8 @@ CASES: list[tuple[str, list[str]]] = [
     ("tune-budget-nan", ["tune", "--budget-minutes", "nan"]),
     ("tune-show-space-unknown", ["tune", "--show-space", "nosuch"]),
     ("tune-spec-lr-nan-over-run", ["tune", "--config", "specs/lr_nan.toml", "--out", "run"]),
-    ("tune-language-models", ["tune", "--preset", "names", "--out", "run"]),
+    ("tune-lm-metric-accuracy", ["tune", "--preset", "names", "--metric", "accuracy", "--out", "run"]),
+    ("tune-classifier-metric-nll", ["tune", "--preset", "seed", "--metric", "nll", "--out", "run"]),
     ("tune-no-dev-over-run", ["tune", "--preset", "seed", "--models", "nbsvm", "--trials", "1", "--out", "run"]),
     # --- train ---
     ("train-model", ["train", "--model", "gpt5", "--dataset", "seed-bigram"]),
