@@ -88,6 +88,16 @@ def trial_seconds(run_dir: Path) -> dict[str, float]:
     return out
 
 
+def choices(run_dir: Path) -> dict[str, str]:
+    """Per model, which trial its final runs used (--select) and the p value of the best against the preset."""
+    out = {}
+    for r in json.loads((run_dir / "tune.json").read_text()).get("summary", []):
+        p = r.get("select_p")
+        used = "preset" if r.get("kept_preset") else f"trial {r.get('chosen_trial')}"
+        out[r["model"]] = used + (f" (p {p:.2g})" if isinstance(p, (int, float)) else "")
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", default="sst2")
@@ -121,8 +131,9 @@ def main() -> int:
 
     kim, tuned = means(kim_dir), means(tuned_dir)
     kim_s, tuned_s, trial_s = cell_seconds(kim_dir), cell_seconds(tuned_dir), trial_seconds(tuned_dir)
+    used = choices(tuned_dir)
     print(f"\n{'model':<12} {'kim %':>7} {'tuned %':>8} {'diff':>6}  {'kim cell s':>10} {'trials s':>9} "
-          f"{'final s':>8} {'ratio':>6}")
+          f"{'final s':>8} {'ratio':>6}  final runs use")
     worst = []
     for m in models:
         if m not in kim or m not in tuned:
@@ -131,7 +142,8 @@ def main() -> int:
         worst.append((d, m))
         ks, ts, fs = kim_s.get(m, 0.0), trial_s.get(m, 0.0), tuned_s.get(m, 0.0)
         ratio = f"{(ts + fs) / ks:6.2f}" if ks else "     -"
-        print(f"{m:<12} {100 * kim[m]:7.2f} {100 * tuned[m]:8.2f} {d:+6.2f}  {ks:10,.0f} {ts:9,.0f} {fs:8,.0f} {ratio}")
+        print(f"{m:<12} {100 * kim[m]:7.2f} {100 * tuned[m]:8.2f} {d:+6.2f}  {ks:10,.0f} {ts:9,.0f} {fs:8,.0f} {ratio}"
+              f"  {used.get(m, '-')}")
     print("(ratio: the model's trial and final-cell seconds over its kim cells' seconds, summed over workers)")
     tr = tuned.get("transformer")
     if tr is not None:

@@ -134,6 +134,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("tune-show-space-unknown", ["tune", "--show-space", "nosuch"]),
     ("tune-spec-lr-nan-over-run", ["tune", "--config", "specs/lr_nan.toml", "--out", "run"]),
     ("tune-lm-metric-accuracy", ["tune", "--preset", "names", "--metric", "accuracy", "--out", "run"]),
+    ("tune-select-unknown", ["tune", "--select", "luck"]),
     ("tune-classifier-metric-nll", ["tune", "--preset", "seed", "--metric", "nll", "--out", "run"]),
     ("tune-no-dev-over-run", ["tune", "--preset", "seed", "--models", "nbsvm", "--trials", "1", "--out", "run"]),
     # --- train ---

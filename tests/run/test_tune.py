@@ -261,7 +261,7 @@ def test_hopeless_trials_are_pruned(tiny_text, tmp_path, monkeypatch):
                       '"train.lr" = {kind = "log", low = 1e-3, high = 1e-2}\n', "t.toml")
     calls = []
 
-    def fake(cell, metric, device="cpu", data_dir=None, report=None):
+    def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
         good = len(calls) < 3
         calls.append(0)
         for epoch in range(1, 6):
@@ -280,7 +280,7 @@ def test_a_budget_in_minutes_stops_a_study(tiny_text, tmp_path, monkeypatch):
     spec = parse_spec('models = ["tfidf_lr"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
                       'dev_fraction = 0.2\n', "t.toml")
 
-    def slow(cell, metric, device="cpu", data_dir=None, report=None):
+    def slow(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
         time.sleep(0.4)
         return 0.5
 
@@ -319,10 +319,13 @@ def test_tune_command_end_to_end(tmp_path, capsys, monkeypatch):
     res = json.loads((out / "results.json").read_text())
     assert len(res["rows"]) == 4 and all(r["tuned"] == "tuned (3 trials)" for r in res["rows"])
     assert {r["experiment"] for r in res["rows"]} == {"tiny-tuned-tiny"}
-    # the final cells hold each model's best configuration
-    best = json.loads(summary["textcnn"]["best_params"])
+    # the final cells hold each model's chosen configuration (--select significant: the best trial or the preset)
+    s = summary["textcnn"]
+    assert s["select"] == "significant" and s["chosen_trial"] in ((0, s["best_trial"]) if s["kept_preset"]
+                                                                   else (s["best_trial"],))
+    chosen = json.loads(next(r for r in doc["rows"] if r["model"] == "textcnn" and r["trial"] == s["chosen_trial"])["params"])
     cfg = json.loads(next(r for r in res["rows"] if r["model"] == "textcnn")["train_config"])
-    assert cfg["epochs"] == best["train.epochs"] and cfg["lr"] == pytest.approx(best["train.lr"])
+    assert cfg["epochs"] == chosen["train.epochs"] and cfg["lr"] == pytest.approx(chosen["train.lr"])
     html = (out / "report.html").read_text()
     assert 'id="tuning"' in html and "Expected validation performance" in html
     assert cli("recommend", out) == 0

@@ -129,7 +129,7 @@ def test_a_study_minimises_dev_nats_per_char(corpus, tmp_path):
 def test_pruned_lm_trials_keep_their_lowest_score(corpus, tmp_path, monkeypatch):
     """The median rule stops trials whose nats/char is above the median; such a trial is scored by the
     lowest value it reported (max() would take its first epoch's)."""
-    def fake(cell, metric, device, data_dir, report):
+    def fake(cell, metric, device, data_dir, report, keep=None):
         level = 1.0 + 4 * cell.model.kwargs()["dropout"]  # a worse trial at every epoch, falling with epochs
         for e in range(1, 9):
             report(level + 1.0 / e, e)
@@ -218,3 +218,16 @@ def test_tune_names_end_to_end(tmp_path, capsys):
     capsys.readouterr()
     assert cli("recommend", out) == 0
     assert "equal tuning budget (3 trials per model)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("model,hp", [("rnn", {"d_hidden": 8}), ("ngram", {"order": 2})])
+def test_the_kept_dev_rows_sum_to_the_trials_nats_per_char(corpus, model, hp):
+    """Each dev name's summed nats (what the paired test of run/select.py compares): over the dev
+    characters they are the trial's score."""
+    cell = lm_cell(corpus, model, **hp)
+    kept = []
+    score = run_trial(cell, "nll", keep=kept.append)
+    dev = trial_mod.dev_splits(cell, None)[1].dev
+    (rows,) = kept
+    chars = int(dev.lengths.sum())  # each name's targets: its characters and the stop token
+    assert len(rows) == len(dev) and float(rows.sum()) / chars == pytest.approx(score, rel=1e-5)

@@ -33,8 +33,9 @@ from seqarena.run.cells import classifier_names, dataset, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, model_names, preset_names, with_overrides
-from seqarena.run.tune import (OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, best_point, check_study, dev_splits, evp_rows,
-                               lower_is_better, run_jobs, storage_url, study_name, summarize, trial_rows, vocab_size)
+from seqarena.run.select import SELECTIONS
+from seqarena.run.tune import (OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, check_study, chosen_point, dev_splits,
+                               evp_rows, lower_is_better, run_jobs, storage_url, study_name, summarize, trial_rows, vocab_size)
 from seqarena.runtime import available_cores, resolve_device
 
 MAX_TRIALS = 100_000
@@ -55,6 +56,10 @@ def tune(
     metric: str | None = typer.Option(
         None, "--metric", help="Objective on dev and ranking on test: accuracy or macro_f1 for classifiers [default: "
                                "accuracy]; language models (--preset names): nll, dev nats/char, their only one."),
+    select: str = typer.Option(
+        "significant", "--select", help="Which configuration the final runs use: significant (the best trial, unless "
+                                        "its dev gain over the preset is within the dev noise by a paired permutation "
+                                        "test, p >= 0.05: then the preset) or best (the best dev trial)."),
     show_space: str | None = typer.Option(None, "--show-space", metavar="MODEL", help="Print MODEL's search space (with the spec's [search.MODEL]) and exit."),
     baseline: Path | None = typer.Option(
         None, "--baseline", help="A `compare --out DIR` of the untuned preset: the report shows tuned minus preset."),
@@ -84,8 +89,9 @@ def tune(
     embedding_mode: Optional[str] = typer.Option(None, "--embedding-mode", help=MODE_HELP),
 ) -> None:
     """Give every model the same tuning budget on dev (Optuna TPE, pruned by the median rule), then re-run
-    each model's best configuration over --seeds and score it once on test: the comparison table, marked
-    tuned (N trials), and a report with expected-validation-performance curves.
+    each model's chosen configuration (--select: the best trial where it beats the preset beyond the dev
+    noise) over --seeds and score it once on test: the comparison table, marked tuned (N trials), and a
+    report with expected-validation-performance curves.
 
     Example: `seqarena tune --preset kim --dataset sst2 --models transformer,textcnn --trials 20 --seeds 3
     --out runs/sst2-tuned` (kill it and run the same command again: it resumes). `seqarena tune --show-space
@@ -99,7 +105,7 @@ def tune(
     check_min("--threads", threads, 1)
     check_min("--folds", folds, 2, MAX_FOLDS)
     for flag, value, choices in (("--executor", executor, EXECUTORS), ("--protocol", protocol, PROTOCOLS),
-                                 ("--metric", metric, OBJECTIVES)):
+                                 ("--metric", metric, OBJECTIVES), ("--select", select, SELECTIONS)):
         if value is not None and value not in choices:
             parse_list(value, flag, list(choices))
     if show_space is not None:
@@ -146,7 +152,7 @@ def tune(
             base = next(c for c in cells if c.dataset == ds and c.model.name == m)  # first seed and fold
             space = vectors.fixed_width(spec.search_space(m)) if base.embeddings is not None else spec.search_space(m)
             study_jobs.append(Job(study_name(ds, m), storage_url(out), base, space, budget,
-                                  OBJECTIVES[metric], seed, str(dev), ddir))
+                                  OBJECTIVES[metric], seed, str(dev), ddir, select))
     for j in study_jobs:  # no dev split, or a study run over another space: refused before any work
         if (out / "tune.sqlite").exists():
             check_study(j)
@@ -169,17 +175,18 @@ def tune(
         return {**row, "tuned": labels.get((row["dataset"], row["model"])), "tuning_budget": budget.describe(),
                 "tuning_trials": budget.trials, "tuning_minutes": budget.minutes}
 
-    _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev)  # the trials so far
+    _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev, select)  # trials so far
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
     final_jobs = jobs or (0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), n_cells)))
     final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate,
                     lang=lang)
     base_rows = _baseline_rows(baseline) if baseline is not None else []
-    _write_tune_json(out, study_jobs, trials_all, final, base_rows, budget, metric, seed, spec, dev)
+    _write_tune_json(out, study_jobs, trials_all, final, base_rows, budget, metric, seed, spec, dev, select)
     from seqarena.report import write_report
 
     write_report(out, lang=lang)
-    err_console.print(f"tuned: each model's best of its trials on dev ({budget.describe()}), re-run over "
+    how = "best of its trials on dev" if select == "best" else "best trial on dev where significantly better than the preset"
+    err_console.print(f"tuned: each model's {how} ({budget.describe()}), re-run over "
                       f"{len(spec.seeds)} seed(s); trials in {out}/tune.sqlite, summary in {out}/tune.json",
                       markup=False, highlight=False, soft_wrap=True)
 
@@ -214,11 +221,11 @@ def _search(study_jobs: list[Job], budget: Budget, executor: str, workers: int, 
 
 
 def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job]) -> Spec:
-    """The spec of one dataset's final runs: each model's best configuration as its own tables."""
+    """The spec of one dataset's final runs: each model's chosen configuration (--select) as its own tables."""
     per_model, train_per_model = dict(spec.per_model), dict(spec.train_per_model)
     for j in study_jobs:
-        best = best_point(j)
-        cell = apply(j.base, best[0], vocab_size(j)) if best else j.base
+        choice = chosen_point(j)
+        cell = apply(j.base, choice.point, vocab_size(j)) if choice else j.base
         per_model[j.base.model.name] = cell.model.kwargs()
         if not is_sparse(j.base.model.name):
             train_per_model[j.base.model.name] = asdict(cell.train)
@@ -234,14 +241,15 @@ def _baseline_rows(d: Path) -> list[dict]:
 
 
 def _write_tune_json(out: Path, study_jobs: list[Job], trials_all: list[dict], final: list[dict],
-                     base_rows: list[dict], budget: Budget, metric: str, seed: int, spec: Spec, dev) -> None:
+                     base_rows: list[dict], budget: Budget, metric: str, seed: int, spec: Spec, dev,
+                     select: str = "significant") -> None:
     from seqarena.analysis.common import envelope, write_json
 
     column = "test_nll" if metric == "nll" else METRICS[metric]  # the test score of the final rows
     summary = [summarize(j, [t for t in trials_all if t["study"] == j.study], final, base_rows, column)
                for j in study_jobs]
     settings = {"budget": budget.describe(), "trials": budget.trials, "budget_minutes": budget.minutes,
-                "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name,
+                "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name, "select": select,
                 "sampler": "optuna TPESampler", "pruner": f"optuna MedianPruner(n_startup_trials=3, n_warmup_steps={PRUNE_AFTER + 1})",
                 "spaces": {j.study: j.space for j in study_jobs}}
     write_json(out, envelope("tune", dev, settings, trials_all, summary=summary,

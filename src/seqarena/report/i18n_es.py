@@ -306,9 +306,24 @@ MESSAGES: dict[str, str] = {
         "test sobre las semillas finales (test del preset: de --baseline, '-' sin él)",
     "no trial completed: the preset's configuration": "ninguna prueba terminó: la configuración del preset",
     "(the preset's)": "(la del preset)",
-    "best configuration (preset → tuned)": "mejor configuración (preset → ajustada)",
-    "Each model's best configuration beside the preset's (keys of its search space)":
-        "La mejor configuración de cada modelo junto a la del preset (claves de su espacio de búsqueda)",
+    "final runs use": "las ejecuciones finales usan",
+    "configuration (preset → used)": "configuración (preset → usada)",
+    "The configuration each model's final runs used, beside the preset's (keys of its search space)":
+        "La configuración que usaron las ejecuciones finales de cada modelo, junto a la del preset (claves de su "
+        "espacio de búsqueda)",
+    "trial {n} (the best on dev)": "prueba {n} (la mejor en dev)",
+    "the preset (no trial beat it on dev)": "el preset (ninguna prueba lo superó en dev)",
+    "the preset: trial {n}'s dev gain is within the noise (p {p})":
+        "el preset: la ganancia en dev de la prueba {n} está dentro del ruido (p {p})",
+    "trial {n}: better than the preset on dev (p {p})": "prueba {n}: mejor que el preset en dev (p {p})",
+    "Which configuration the final runs use: the best trial replaced the preset's only where it was better on "
+    "dev by a one-sided paired permutation test over the dev examples (p < 0.05); otherwise the preset was "
+    "kept, since the best of many trials is partly chosen for its dev noise (--select best takes the best "
+    "trial as is).":
+        "Qué configuración usan las ejecuciones finales: la mejor prueba sustituyó a la del preset solo donde fue "
+        "mejor en dev según una prueba de permutación pareada unilateral sobre los ejemplos de dev (p < 0,05); si "
+        "no, se mantuvo el preset, porque la mejor de muchas pruebas se elige en parte por su ruido en dev "
+        "(--select best toma la mejor prueba tal cual).",
     "trials (tuning budget)": "pruebas (presupuesto de ajuste)",
     "expected best dev score": "mejor puntuación esperada en dev",
     "expected best dev nats/char (lower is better)": "mejores nats/carácter esperados en dev (menos es mejor)",

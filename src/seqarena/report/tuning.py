@@ -27,6 +27,13 @@ def tuning_section(run: RunData, colors: dict):
            "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
            "results table).", budget=budget_phrase(s.get("trials"), s.get("budget_minutes")), seed=s.get("seed", "?"),
            metric=metric, seeds=s.get("seeds", "?")),
+    ]
+    if s.get("select") == "significant":
+        b.append(tr("Which configuration the final runs use: the best trial replaced the preset's only where it "
+                    "was better on dev by a one-sided paired permutation test over the dev examples (p < 0.05); "
+                    "otherwise the preset was kept, since the best of many trials is partly chosen for its dev "
+                    "noise (--select best takes the best trial as is)."))
+    b += [
         tr("Expected validation performance: the expected best dev score of n trials drawn from the trials each "
            "study ran, ± one std (pruned trials count with the best dev score they reached)."),
     ]
@@ -70,13 +77,32 @@ def _summary_table(summary: list[dict], lm: bool = False) -> Table:
                             "over the final seeds (preset test: from --baseline, '-' without one)"))
 
 
+def _choice(r: dict) -> str:
+    """Which trial the final runs used, and why (tune.json rows from before --select: the best trial)."""
+    p = r.get("select_p")
+    p_text = sig(p, 2) if isinstance(p, (int, float)) else None
+    if r.get("chosen_trial") is None or "kept_preset" not in r:
+        return tr("trial {n} (the best on dev)", n=r.get("best_trial"))
+    if r.get("kept_preset"):
+        if p_text is None:
+            return tr("the preset (no trial beat it on dev)")
+        return tr("the preset: trial {n}'s dev gain is within the noise (p {p})", n=r.get("best_trial"), p=p_text)
+    if p_text is None:
+        return tr("trial {n} (the best on dev)", n=r.get("chosen_trial"))
+    return tr("trial {n}: better than the preset on dev (p {p})", n=r.get("chosen_trial"), p=p_text)
+
+
 def _config_table(summary: list[dict]) -> Table:
     body = []
     for r in summary:
         if r.get("best_trial") is None:
-            what = tr("no trial completed: the preset's configuration")
-        else:
-            what = str(r.get("changes") or tr("(the preset's)"))
-        body.append([str(r.get("dataset")), str(r.get("model")), what])
-    return Table([tr("dataset"), tr("model"), tr("best configuration (preset → tuned)")], body,
-                 caption=tr("Each model's best configuration beside the preset's (keys of its search space)"))
+            body.append([str(r.get("dataset")), str(r.get("model")), tr("no trial completed: the preset's configuration"),
+                         "-"])
+            continue
+        what = str(r.get("changes") or "")
+        if what in ("", "none"):
+            what = tr("(the preset's)")
+        body.append([str(r.get("dataset")), str(r.get("model")), _choice(r), what])
+    return Table([tr("dataset"), tr("model"), tr("final runs use"), tr("configuration (preset → used)")], body,
+                 caption=tr("The configuration each model's final runs used, beside the preset's (keys of its "
+                            "search space)"))

@@ -128,11 +128,13 @@ def dev_splits(cell: Cell, data_dir: str | None) -> tuple[Any, Splits]:
 
 
 def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None = None,
-              report: Callable[[float, int], None] | None = None) -> float:
+              report: Callable[[float, int], None] | None = None,
+              keep: Callable[[Any], None] | None = None) -> float:
     """Train one configuration on its training rows and return its dev score (`metric`: 'acc' or
     'macro_f1' for classifiers; 'nll', nats/char, for language models) at the epoch fit selects.
-    `report(score, epoch)` hears every epoch's dev score and may raise to stop the trial (pruning). The
-    test split is never passed on."""
+    `report(score, epoch)` hears every epoch's dev score and may raise to stop the trial (pruning).
+    `keep(rows)` receives the per-row dev outcomes of the scored weights (predicted labels; for a
+    language model each name's summed nats), what run/select.py tests. The test split is never passed on."""
     import torch
 
     from seqarena.runtime import resolve_device
@@ -141,7 +143,7 @@ def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None
 
     data, splits = dev_splits(cell, data_dir)
     if is_sparse(cell.model.name):
-        return _sparse_dev(cell, splits, metric)
+        return _sparse_dev(cell, splits, metric, keep)
     key = f"dev_{metric}"
     model = build_model(cell, data)
 
@@ -152,12 +154,16 @@ def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None
     res = fit(model, splits.train, test=None, dev=splits.dev, cfg=cell.train, device=resolve_device(device),
               seed=cell.seed, on_epoch=on_epoch, task=LM if cell.task == "lm" else CLASSIFY)
     value = float(res.history[res.selected_epoch - 1][key])
+    if keep is not None:  # the model holds the selected epoch's weights
+        from seqarena.train.task import nll_per_row, predict_logits
+
+        keep(nll_per_row(model, splits.dev) if cell.task == "lm" else predict_logits(model, splits.dev).argmax(-1).cpu())
     del model
     torch.set_grad_enabled(True)
     return value
 
 
-def _sparse_dev(cell: Cell, splits: Splits, metric: str) -> float:
+def _sparse_dev(cell: Cell, splits: Splits, metric: str, keep: Callable[[Any], None] | None = None) -> float:
     import numpy as np
     import torch
 
@@ -173,5 +179,7 @@ def _sparse_dev(cell: Cell, splits: Splits, metric: str) -> float:
     clf.fit(texts("train"), splits.train.labels.numpy())
     pred = torch.from_numpy(np.asarray(clf.predict(texts("dev"))))
     gold = splits.dev.labels
+    if keep is not None:
+        keep(pred)
     n_classes = int(max(int(gold.max()), int(splits.train.labels.max()))) + 1
     return accuracy(pred, gold) if metric == "acc" else macro_f1(pred, gold, n_classes)

@@ -32,6 +32,7 @@ from seqarena.errors import InputError
 from seqarena.models.spaces import TRAIN, field_of
 from seqarena.run.cells import Cell, dataset
 from seqarena.run.search import hparams_of
+from seqarena.run.select import ROWS_ATTR, Choice, decide, encode_rows
 from seqarena.run.trial import _decode, apply, dev_splits, own_values, preset_point, run_trial, suggest
 
 STUDY_FILE = "tune.sqlite"
@@ -69,6 +70,7 @@ class Job:
     seed: int
     device: str = "cpu"
     data_dir: str | None = None
+    select: str = "significant"  # which trial the final runs use (run/select.py)
 
 
 def lower_is_better(metric: str) -> bool:
@@ -209,8 +211,11 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
+        def keep(rows) -> None:
+            trial.set_user_attr(ROWS_ATTR, encode_rows(job.metric, rows))
+
         try:
-            return run_trial(cell, job.metric, job.device, job.data_dir, report)
+            return run_trial(cell, job.metric, job.device, job.data_dir, report, keep=keep)
         except (optuna.TrialPruned, KeyboardInterrupt):
             raise
         except Exception as e:  # noqa: BLE001 - recorded on the trial, which counts as used
@@ -360,17 +365,44 @@ def trial_rows(job: Job) -> list[dict]:
     return rows
 
 
-def best_point(job: Job) -> tuple[dict[str, Any], float, int] | None:
-    """(the best complete trial's point, its dev score, its number), or None when none completed."""
+def _complete(job: Job) -> list:
     from optuna.trial import TrialState
 
     study = _optuna().load_study(study_name=job.study, storage=_storage(job.storage))
-    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
+    return [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
+
+
+def _best(job: Job, done: list):
+    sign = -1 if lower_is_better(job.metric) else 1
+    return max(done, key=lambda t: (sign * t.value, -t.number))  # the earliest of equal scores
+
+
+def best_point(job: Job) -> tuple[dict[str, Any], float, int] | None:
+    """(the best complete trial's point, its dev score, its number), or None when none completed."""
+    done = _complete(job)
     if not done:
         return None
-    sign = -1 if lower_is_better(job.metric) else 1
-    best = max(done, key=lambda t: (sign * t.value, -t.number))  # the earliest of equal scores
+    best = _best(job, done)
     return {k: _decode(job.space[k], v) for k, v in best.params.items()}, float(best.value), best.number
+
+
+def chosen_point(job: Job) -> Choice | None:
+    """The trial the final runs use under `job.select` (run/select.py: the best trial, or the preset
+    unless the best beats it on dev by a paired test), or None when no trial completed."""
+    done = _complete(job)
+    if not done:
+        return None
+
+    def view(t) -> dict:
+        return {"point": {k: _decode(job.space[k], v) for k, v in t.params.items()}, "dev": float(t.value),
+                "trial": t.number, "rows": t.user_attrs.get(ROWS_ATTR)}
+
+    best = view(_best(job, done))
+    preset = next((view(t) for t in done if t.user_attrs.get("preset")), None)
+    gold = None
+    if job.select != "best" and job.metric != "nll" and preset is not None and best["trial"] != preset["trial"]:
+        gold = dev_splits(job.base, job.data_dir)[1].dev.labels.numpy()
+    return decide(job.select, job.metric, best, preset, gold)
 
 
 def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[dict], metric_col: str) -> dict:
@@ -379,7 +411,7 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
     preset's rows, when given) and their paired test over matching (fold, seed)."""
     from seqarena.run.stats import paired_test
 
-    best = best_point(job)
+    best, choice = best_point(job), chosen_point(job)
     preset = next((t for t in trials if t["preset"] and t["state"] == "complete"), None)
     base_point = own_values(job.base, job.space)
     hp = {**hparams_of(job.base.model.name, job.base.task), **job.base.model.kwargs()}
@@ -389,7 +421,7 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
         v = getattr(job.base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp.get(name)
         return list(v) if isinstance(v, tuple) else v
 
-    changes = [f"{field_of(k)} {_short(own(k))} → {_short(v)}" for k, v in (best[0] if best else {}).items()
+    changes = [f"{field_of(k)} {_short(own(k))} → {_short(v)}" for k, v in (choice.point if choice else {}).items()
                if own(k) != v]
     row: dict[str, Any] = {
         "dataset": job.base.dataset, "model": job.base.model.name,
@@ -400,7 +432,10 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
         "preset_dev": preset["value"] if preset else None,
         "best_dev": best[1] if best else None, "best_trial": best[2] if best else None,
         "best_params": json.dumps(best[0]) if best else None, "preset_params": json.dumps(base_point),
-        "changes": "; ".join(changes) if best else "no trial completed: the preset's configuration",
+        "chosen_trial": choice.trial if choice else None, "kept_preset": choice.kept_preset if choice else True,
+        "select": job.select, "select_p": choice.p_value if choice else None,
+        "select_note": choice.note if choice else "no trial completed: the preset's configuration",
+        "changes": ("; ".join(changes) or "none") if choice else "no trial completed: the preset's configuration",
     }
 
     def scores(rows: list[dict]) -> dict:

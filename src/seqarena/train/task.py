@@ -111,6 +111,21 @@ def lm_scores(model: nn.Module, split: Split, batch_size: int = 1024) -> dict:
 
 
 @torch.no_grad()
+def nll_per_row(model: nn.Module, split: Split, batch_size: int = 1024) -> torch.Tensor:
+    """(N,) float64: each row's NLL in nats summed over its characters (the stop token included), in the
+    split's row order; their sum over the split's character count is lm_scores' 'nll'."""
+    model.eval()
+    out = torch.zeros(len(split), dtype=torch.float64)
+    for idx, (x, lengths, y) in split.batches(batch_size):
+        logits = model(x, lengths)
+        B, T, V = logits.shape
+        nll = F.cross_entropy(logits.reshape(B * T, V).float(), y[:, :T].reshape(-1), ignore_index=PAD_ID,
+                              reduction="none").reshape(B, T)
+        out[idx.cpu()] = nll.sum(1).double().cpu()
+    return out
+
+
+@torch.no_grad()
 def nll_by_position(model: nn.Module, split: Split, batch_size: int = 1024, max_pos: int = 32) -> list[dict]:
     """Mean NLL (nats) of the target at each character position 0.. of a name (the stop token
     included), summed over the split and divided once per position; positions past `max_pos` pooled

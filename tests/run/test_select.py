@@ -1,0 +1,126 @@
+"""Which configuration a tuned model's final runs use (run/select.py): the paired permutation test of the
+best trial against the preset, per objective; the decision's branches; trials keep their per-row dev
+outcomes, which score what the trial returned; a study whose best trial is within the dev noise keeps
+the preset, and --select best does not."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+optuna = pytest.importorskip("optuna")
+
+from seqarena.run import tune as tune_mod
+from seqarena.run.select import ROWS_ATTR, decide, gain_p, statistic
+from seqarena.run.spec import expand, parse_spec
+from seqarena.run.trial import dev_splits, run_trial
+from seqarena.run.tune import Budget, Job, chosen_point, run_jobs, storage_url, summarize, trial_rows
+from seqarena.train.metrics import macro_f1
+
+RNG = np.random.default_rng(0)
+GOLD = RNG.integers(0, 2, 400)
+
+
+def flip(pred: np.ndarray, k: int, start: int = 0) -> np.ndarray:
+    out = pred.copy()
+    out[start:start + k] = 1 - out[start:start + k]
+    return out
+
+
+def test_a_clear_gain_is_significant_and_a_few_rows_are_not():
+    preset = flip(GOLD, 120)  # 70 % right
+    assert gain_p("acc", GOLD, preset, GOLD) < 0.001  # 100 % against 70 %
+    assert gain_p("acc", flip(GOLD, 118), preset, GOLD) > 0.2  # two more rows right: noise
+    assert gain_p("acc", preset, preset, GOLD) == 1.0
+    assert gain_p("acc", flip(GOLD, 160), preset, GOLD) > 0.99  # worse is never a gain
+
+
+def test_macro_f1_statistic_is_the_metric_and_nll_lower_is_better():
+    a, b = flip(GOLD, 40), flip(GOLD, 90, 100)
+    f = statistic("macro_f1", GOLD)
+    want = (macro_f1(torch.tensor(a), torch.tensor(GOLD), 2) - macro_f1(torch.tensor(b), torch.tensor(GOLD), 2))
+    assert f(a, b) == pytest.approx(want)
+    assert gain_p("macro_f1", a, b, GOLD) < 0.001 and gain_p("macro_f1", b, a, GOLD) > 0.99
+    low, high = RNG.normal(2.0, 0.3, 300), RNG.normal(2.4, 0.3, 300)  # nats per name
+    assert gain_p("nll", low, high) < 0.001 and gain_p("nll", high, low) > 0.99
+    with pytest.raises(ValueError, match="needs the dev labels"):
+        statistic("acc")
+    with pytest.raises(ValueError, match="differ in shape"):
+        gain_p("acc", GOLD[:10], GOLD[:11], GOLD[:10])
+
+
+def _t(trial: int, dev: float, rows=None) -> dict:
+    return {"point": {"x": trial}, "dev": dev, "trial": trial, "rows": rows}
+
+
+def test_decide_branches():
+    preset = _t(0, 0.70, flip(GOLD, 120))
+    noise, clear = _t(5, 0.705, flip(GOLD, 118)), _t(7, 1.0, GOLD)
+    c = decide("significant", "acc", noise, preset, GOLD)
+    assert c.kept_preset and c.trial == 0 and c.best_trial == 5 and c.p_value > 0.05 and "noise" in c.note
+    c = decide("significant", "acc", clear, preset, GOLD)
+    assert not c.kept_preset and c.trial == 7 and c.p_value < 0.05
+    c = decide("best", "acc", noise, preset, GOLD)
+    assert c.trial == 5 and c.p_value is None
+    assert decide("significant", "acc", noise, None, GOLD).trial == 5  # no preset trial: the best
+    assert decide("significant", "acc", _t(5, 0.8), preset, GOLD).trial == 5  # rows not stored: the best
+    c = decide("significant", "acc", preset, preset, GOLD)
+    assert c.kept_preset and c.trial == 0 and c.p_value is None
+    with pytest.raises(ValueError, match="not one of"):
+        decide("luck", "acc", noise, preset, GOLD)
+
+
+# --- trials keep their dev rows -----------------------------------------------------------------
+
+def _spec(model: str):
+    return parse_spec(f'models = ["{model}"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.2\n[train]\nepochs = 2\n', "t.toml")
+
+
+@pytest.mark.parametrize("model", ["textcnn", "tfidf_lr"])
+def test_the_kept_dev_rows_score_what_the_trial_returned(tiny_text, model):
+    cell = expand(_spec(model))[0]
+    kept = []
+    score = run_trial(cell, "acc", keep=kept.append)
+    gold = dev_splits(cell, None)[1].dev.labels.numpy()
+    (pred,) = kept
+    pred = np.asarray(pred)
+    assert pred.shape == gold.shape and np.mean(pred == gold) == pytest.approx(score)
+
+
+def _fake(levels: dict[float, int], gold: np.ndarray):
+    """A trial whose dev predictions get `levels[lr]` more rows wrong than all right (none: all right)."""
+    def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
+        wrong = levels[round(cell.train.lr, 6)]
+        pred = flip(gold, wrong)
+        keep(pred)
+        return float(np.mean(pred == gold))
+    return fake
+
+
+@pytest.mark.parametrize("select,gap,want_preset", [("significant", 1, True), ("significant", 25, False),
+                                                    ("best", 1, False)])
+def test_a_study_keeps_the_preset_unless_the_best_is_beyond_noise(tiny_text, tmp_path, monkeypatch, select, gap,
+                                                                  want_preset):
+    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.5\n[train]\nlr = 0.01\nepochs = 1\n[search.textcnn]\nreplace = true\n'
+                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
+    base = expand(spec)[0]
+    gold = dev_splits(base, None)[1].dev.labels.numpy()
+    assert len(gold) > 2 * gap
+    monkeypatch.setattr(tune_mod, "run_trial", _fake({0.01: 2 * gap, 0.02: gap}, gold))
+    job = Job("tiny-text/textcnn", storage_url(tmp_path), base, spec.search_space("textcnn"), Budget(trials=4),
+              "acc", 0, select=select)
+    run_jobs([job])
+    rows = trial_rows(job)
+    assert rows[0]["preset"] and {json.loads(r["params"])["train.lr"] for r in rows} == {0.01, 0.02}
+    study = optuna.load_study(study_name=job.study, storage=job.storage)
+    assert all(len(t.user_attrs[ROWS_ATTR]) == len(gold) for t in study.trials)
+    c = chosen_point(job)
+    assert c.kept_preset == want_preset and c.point["train.lr"] == (0.01 if want_preset else 0.02)
+    s = summarize(job, rows, [], [], "test_acc")
+    assert s["kept_preset"] == want_preset and s["best_trial"] != 0 and s["select"] == select
+    assert (s["changes"] == "none") == want_preset
