@@ -38,6 +38,33 @@ def test_a_clear_gain_is_significant_and_a_few_rows_are_not():
     assert gain_p("acc", flip(GOLD, 160), preset, GOLD) > 0.99  # worse is never a gain
 
 
+def test_accuracys_test_is_the_exact_paired_permutation_test():
+    """McNemar's exact test (what gain_p runs for accuracy) against every swap enumerated by scipy."""
+    from scipy.stats import permutation_test
+
+    gold = GOLD[:14]
+    best, preset = flip(gold, 2), flip(gold, 7)
+    best[10] = 1 - best[10]  # one row the preset gets right and the best does not
+    exact = permutation_test((best, preset), statistic("acc", gold), permutation_type="samples", vectorized=True,
+                             n_resamples=10**6, alternative="greater").pvalue
+    assert gain_p("acc", best, preset, gold) == pytest.approx(exact)
+
+
+def test_a_large_dev_split_with_three_classes():
+    """Fewer random swaps on a large split (memory and time bounded). 1,050 rows won and 1,000 lost
+    against the preset is noise for every objective; 3,000 won and 1,000 lost is not."""
+    gold = np.random.default_rng(1).integers(0, 3, 20_000)
+    wrong = (gold + 1) % 3
+
+    def pred(lo, hi):  # rows lo..hi-1 wrong
+        return np.concatenate([gold[:lo], wrong[lo:hi], gold[hi:]])
+    for m in ("acc", "macro_f1"):
+        assert gain_p(m, pred(0, 5000), pred(1000, 6050), gold) > 0.05
+        assert gain_p(m, pred(0, 3000), pred(1000, 6000), gold) < 0.001
+    same = RNG.normal(2, 1, 20_000)
+    assert gain_p("nll", same - 0.001, same + RNG.normal(0, 0.5, 20_000)) > 0.05
+
+
 def test_macro_f1_statistic_is_the_metric_and_nll_lower_is_better():
     a, b = flip(GOLD, 40), flip(GOLD, 90, 100)
     f = statistic("macro_f1", GOLD)

@@ -58,8 +58,8 @@ def tune(
                                "accuracy]; language models (--preset names): nll, dev nats/char, their only one."),
     select: str = typer.Option(
         "significant", "--select", help="Which configuration the final runs use: significant (the best trial, unless "
-                                        "its dev gain over the preset is within the dev noise by a paired permutation "
-                                        "test, p >= 0.05: then the preset) or best (the best dev trial)."),
+                                        "its dev gain over the preset is within the dev noise by a paired test over "
+                                        "the dev examples, p >= 0.05: then the preset) or best (the best dev trial)."),
     show_space: str | None = typer.Option(None, "--show-space", metavar="MODEL", help="Print MODEL's search space (with the spec's [search.MODEL]) and exit."),
     baseline: Path | None = typer.Option(
         None, "--baseline", help="A `compare --out DIR` of the untuned preset: the report shows tuned minus preset."),

@@ -317,11 +317,11 @@ MESSAGES: dict[str, str] = {
         "el preset: la ganancia en dev de la prueba {n} está dentro del ruido (p {p})",
     "trial {n}: better than the preset on dev (p {p})": "prueba {n}: mejor que el preset en dev (p {p})",
     "Which configuration the final runs use: the best trial replaced the preset's only where it was better on "
-    "dev by a one-sided paired permutation test over the dev examples (p < 0.05); otherwise the preset was "
+    "dev by a one-sided paired test over the dev examples (p < 0.05); otherwise the preset was "
     "kept, since the best of many trials is partly chosen for its dev noise (--select best takes the best "
     "trial as is).":
         "Qué configuración usan las ejecuciones finales: la mejor prueba sustituyó a la del preset solo donde fue "
-        "mejor en dev según una prueba de permutación pareada unilateral sobre los ejemplos de dev (p < 0,05); si "
+        "mejor en dev según una prueba pareada unilateral sobre los ejemplos de dev (p < 0,05); si "
         "no, se mantuvo el preset, porque la mejor de muchas pruebas se elige en parte por su ruido en dev "
         "(--select best toma la mejor prueba tal cual).",
     "trials (tuning budget)": "pruebas (presupuesto de ajuste)",

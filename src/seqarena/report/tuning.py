@@ -30,7 +30,7 @@ def tuning_section(run: RunData, colors: dict):
     ]
     if s.get("select") == "significant":
         b.append(tr("Which configuration the final runs use: the best trial replaced the preset's only where it "
-                    "was better on dev by a one-sided paired permutation test over the dev examples (p < 0.05); "
+                    "was better on dev by a one-sided paired test over the dev examples (p < 0.05); "
                     "otherwise the preset was kept, since the best of many trials is partly chosen for its dev "
                     "noise (--select best takes the best trial as is)."))
     b += [
