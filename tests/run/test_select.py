@@ -14,7 +14,7 @@ import torch
 optuna = pytest.importorskip("optuna")
 
 from seqarena.run import tune as tune_mod
-from seqarena.run.select import ROWS_ATTR, decide, gain_p, statistic
+from seqarena.run.select import decide, gain_p, load_rows, rows_path, save_rows, statistic
 from seqarena.run.spec import expand, parse_spec
 from seqarena.run.trial import dev_splits, run_trial
 from seqarena.run.tune import Budget, Job, chosen_point, run_jobs, storage_url, summarize, trial_rows
@@ -95,7 +95,10 @@ def test_decide_branches():
     assert decide("significant", "acc", noise, None, GOLD).trial == 5  # no preset trial: the best
     assert decide("significant", "acc", _t(5, 0.8), preset, GOLD).trial == 5  # rows not stored: the best
     c = decide("significant", "acc", preset, preset, GOLD)
-    assert c.kept_preset and c.trial == 0 and c.p_value is None
+    assert c.kept_preset and c.trial == 0 and c.p_value is None and c.reason == "preset_best"
+    c = decide("significant", "acc", _t(5, 0.8, GOLD[:-1]), preset, GOLD)  # a resumed study on other dev rows
+    assert c.trial == 5 and c.reason == "mismatch" and c.p_value is None
+    assert [decide("significant", "acc", t, preset, GOLD).reason for t in (noise, clear)] == ["noise", "significant"]
     with pytest.raises(ValueError, match="not one of"):
         decide("luck", "acc", noise, preset, GOLD)
 
@@ -145,9 +148,46 @@ def test_a_study_keeps_the_preset_unless_the_best_is_beyond_noise(tiny_text, tmp
     rows = trial_rows(job)
     assert rows[0]["preset"] and {json.loads(r["params"])["train.lr"] for r in rows} == {0.01, 0.02}
     study = optuna.load_study(study_name=job.study, storage=job.storage)
-    assert all(len(t.user_attrs[ROWS_ATTR]) == len(gold) for t in study.trials)
+    for t in study.trials:  # every trial's stored rows: one per dev example, scoring what the trial returned
+        kept = load_rows(rows_path(tmp_path, job.study, t.number))
+        assert kept.shape == gold.shape and np.mean(kept == gold) == pytest.approx(t.value)
     c = chosen_point(job)
     assert c.kept_preset == want_preset and c.point["train.lr"] == (0.01 if want_preset else 0.02)
     s = summarize(job, rows, [], [], "test_acc")
     assert s["kept_preset"] == want_preset and s["best_trial"] != 0 and s["select"] == select
     assert (s["changes"] == "none") == want_preset
+
+
+def test_rows_live_beside_the_store_and_a_missing_or_broken_file_is_none(tmp_path):
+    labels, nats = np.array([0, 3, 1, 2**40]), np.array([1.25, 0.5, 7.0])
+    p = rows_path(tmp_path, "my data/set:1/gru", 3)
+    assert p.parent.parent == tmp_path / "tune_rows" and p.name == "3.npy"  # one folder per study, no odd names
+    save_rows(p, "acc", labels)
+    save_rows(rows_path(tmp_path, "s", 0), "nll", nats)
+    assert np.array_equal(load_rows(p), labels) and np.allclose(load_rows(rows_path(tmp_path, "s", 0)), nats)
+    assert [f.name for f in p.parent.iterdir()] == ["3.npy"]  # no temporary file left
+    assert load_rows(rows_path(tmp_path, "s", 9)) is None
+    p.write_bytes(b"junk")
+    assert load_rows(p) is None
+
+
+def test_the_report_says_which_trial_and_why():
+    from seqarena.report.tuning import _choice
+
+    base = {"best_trial": 7, "chosen_trial": 7, "kept_preset": False, "select": "significant", "preset_dev": 0.7}
+    assert _choice({**base, "select_p": 0.001, "select_reason": "significant"}) == \
+        "trial 7: better than the preset on dev (p 0.001)"
+    assert _choice({**base, "chosen_trial": 0, "kept_preset": True, "select_p": 0.31, "select_reason": "noise"}) == \
+        "the preset: trial 7's dev gain is within the noise (p 0.31)"
+    assert "not tested against the preset: its dev rows differ" in _choice({**base, "select_p": None,
+                                                                           "select_reason": "mismatch"})
+    assert _choice({"best_trial": 4}) == "trial 4 (the best on dev)"  # a tune.json from before --select
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_trial_keeps_its_dev_rows_on_a_gpu(tiny_text):
+    cell = expand(_spec("textcnn"))[0]
+    kept = []
+    score = run_trial(cell, "acc", device="cuda", keep=kept.append)
+    gold = dev_splits(cell, None)[1].dev.labels.numpy()
+    assert np.mean(np.asarray(kept[0]) == gold) == pytest.approx(score)

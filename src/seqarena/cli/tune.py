@@ -162,9 +162,10 @@ def tune(
     _search(study_jobs, budget, executor, jobs or 1, threads, address)
 
     trials_all = [t for j in study_jobs for t in trial_rows(j)]
+    choices = {j.study: chosen_point(j) for j in study_jobs}  # which trial each model's final runs use
     parts, labels = [], {}
     for ds in spec.datasets:
-        ds_spec = _tuned_spec(spec, ds, [j for j in study_jobs if j.base.dataset == ds])
+        ds_spec = _tuned_spec(spec, ds, [j for j in study_jobs if j.base.dataset == ds], choices)
         parts.append((ds_spec, prepare_cells(expand(ds_spec, ddir, _fold_subset(fold_subset)),
                                              lambda ref: dataset(ref, ddir), out / "vectors")))
         for j in study_jobs:
@@ -175,13 +176,13 @@ def tune(
         return {**row, "tuned": labels.get((row["dataset"], row["model"])), "tuning_budget": budget.describe(),
                 "tuning_trials": budget.trials, "tuning_minutes": budget.minutes}
 
-    _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev, select)  # trials so far
+    _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev, choices)  # trials so far
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
     final_jobs = jobs or (0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), n_cells)))
     final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate,
                     lang=lang)
     base_rows = _baseline_rows(baseline) if baseline is not None else []
-    _write_tune_json(out, study_jobs, trials_all, final, base_rows, budget, metric, seed, spec, dev, select)
+    _write_tune_json(out, study_jobs, trials_all, final, base_rows, budget, metric, seed, spec, dev, choices)
     from seqarena.report import write_report
 
     write_report(out, lang=lang)
@@ -220,11 +221,11 @@ def _search(study_jobs: list[Job], budget: Budget, executor: str, workers: int, 
         run_jobs(study_jobs, executor, workers, threads, address, on_progress)
 
 
-def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job]) -> Spec:
+def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job], choices: dict) -> Spec:
     """The spec of one dataset's final runs: each model's chosen configuration (--select) as its own tables."""
     per_model, train_per_model = dict(spec.per_model), dict(spec.train_per_model)
     for j in study_jobs:
-        choice = chosen_point(j)
+        choice = choices[j.study]
         cell = apply(j.base, choice.point, vocab_size(j)) if choice else j.base
         per_model[j.base.model.name] = cell.model.kwargs()
         if not is_sparse(j.base.model.name):
@@ -242,14 +243,15 @@ def _baseline_rows(d: Path) -> list[dict]:
 
 def _write_tune_json(out: Path, study_jobs: list[Job], trials_all: list[dict], final: list[dict],
                      base_rows: list[dict], budget: Budget, metric: str, seed: int, spec: Spec, dev,
-                     select: str = "significant") -> None:
+                     choices: dict) -> None:
     from seqarena.analysis.common import envelope, write_json
 
     column = "test_nll" if metric == "nll" else METRICS[metric]  # the test score of the final rows
-    summary = [summarize(j, [t for t in trials_all if t["study"] == j.study], final, base_rows, column)
-               for j in study_jobs]
+    summary = [summarize(j, [t for t in trials_all if t["study"] == j.study], final, base_rows, column,
+                         choices[j.study]) for j in study_jobs]
     settings = {"budget": budget.describe(), "trials": budget.trials, "budget_minutes": budget.minutes,
-                "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name, "select": select,
+                "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name,
+                "select": study_jobs[0].select if study_jobs else None,
                 "sampler": "optuna TPESampler", "pruner": f"optuna MedianPruner(n_startup_trials=3, n_warmup_steps={PRUNE_AFTER + 1})",
                 "spaces": {j.study: j.space for j in study_jobs}}
     write_json(out, envelope("tune", dev, settings, trials_all, summary=summary,

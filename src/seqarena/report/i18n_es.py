@@ -277,14 +277,14 @@ MESSAGES: dict[str, str] = {
     "from each model's search space; the median rule stopped trials whose dev score after an epoch was "
     "worse than the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
     "configuration where the space can express it. The test split was never evaluated during tuning; "
-    "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
+    "each model's chosen configuration was then re-run over {seeds} seed(s) and scored once on test (the "
     "results table).":
         "Cada modelo tuvo el mismo presupuesto: {budget}. El muestreador TPE de Optuna (semilla {seed}) propuso "
         "configuraciones del espacio de búsqueda de cada modelo; la regla de la mediana detuvo las pruebas cuya "
         "puntuación en dev tras una época fue peor que la mediana de las pruebas anteriores en esa época. "
         "Objetivo: {metric} en dev. La prueba 0 es la configuración de la propia especificación donde el espacio "
-        "puede expresarla. La partición de test nunca se evaluó durante el ajuste; después, la mejor "
-        "configuración de cada modelo se reentrenó con {seeds} semilla(s) y se evaluó una sola vez en test (la "
+        "puede expresarla. La partición de test nunca se evaluó durante el ajuste; después, la "
+        "configuración elegida de cada modelo se reentrenó con {seeds} semilla(s) y se evaluó una sola vez en test (la "
         "tabla de resultados).",
     "Expected validation performance: the expected best dev score of n trials drawn from the trials each "
     "study ran, ± one std (pruned trials count with the best dev score they reached).":
@@ -312,6 +312,11 @@ MESSAGES: dict[str, str] = {
         "La configuración que usaron las ejecuciones finales de cada modelo, junto a la del preset (claves de su "
         "espacio de búsqueda)",
     "trial {n} (the best on dev)": "prueba {n} (la mejor en dev)",
+    "trial {n} (the best on dev; not tested against the preset: {why})":
+        "prueba {n} (la mejor en dev; no se comparó con el preset: {why})",
+    "no complete preset trial": "ninguna prueba del preset completa",
+    "no per-row dev outcomes stored": "no se guardaron resultados de dev por ejemplo",
+    "its dev rows differ from the preset's": "sus filas de dev difieren de las del preset",
     "the preset (no trial beat it on dev)": "el preset (ninguna prueba lo superó en dev)",
     "the preset: trial {n}'s dev gain is within the noise (p {p})":
         "el preset: la ganancia en dev de la prueba {n} está dentro del ruido (p {p})",

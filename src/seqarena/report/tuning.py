@@ -24,7 +24,7 @@ def tuning_section(run: RunData, colors: dict):
            "from each model's search space; the median rule stopped trials whose dev score after an epoch was "
            "worse than the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
            "configuration where the space can express it. The test split was never evaluated during tuning; "
-           "each model's best configuration was then re-run over {seeds} seed(s) and scored once on test (the "
+           "each model's chosen configuration was then re-run over {seeds} seed(s) and scored once on test (the "
            "results table).", budget=budget_phrase(s.get("trials"), s.get("budget_minutes")), seed=s.get("seed", "?"),
            metric=metric, seeds=s.get("seeds", "?")),
     ]
@@ -87,6 +87,11 @@ def _choice(r: dict) -> str:
         if p_text is None:
             return tr("the preset (no trial beat it on dev)")
         return tr("the preset: trial {n}'s dev gain is within the noise (p {p})", n=r.get("best_trial"), p=p_text)
+    why = {"no_preset": tr("no complete preset trial"), "no_rows": tr("no per-row dev outcomes stored"),
+           "mismatch": tr("its dev rows differ from the preset's")}.get(str(r.get("select_reason")))
+    if p_text is None and why:
+        return tr("trial {n} (the best on dev; not tested against the preset: {why})", n=r.get("chosen_trial"),
+                  why=why)
     if p_text is None:
         return tr("trial {n} (the best on dev)", n=r.get("chosen_trial"))
     return tr("trial {n}: better than the preset on dev (p {p})", n=r.get("chosen_trial"), p=p_text)

@@ -6,8 +6,9 @@ on test over 3 seeds (docs/tuning.md). So by default ('significant') the best tr
 preset's configuration (trial 0) only when it is better on dev by a one-sided paired test
 over the dev examples at p < ALPHA; otherwise the preset is kept. 'best' takes the best trial as is.
 
-Each complete trial stores its per-row dev outcome at the epoch it was scored on (`dev_rows`): a
-classifier's predicted label per dev example, a language model's summed nats per dev name. The test
+Each complete trial keeps its per-row dev outcome at the epoch it was scored on (`save_rows`, a .npy
+file per trial beside the study store, not in it: Optuna re-reads every trial's attributes on each
+load): a classifier's predicted label per dev example, a language model's summed nats per dev name. The test
 pairs the two trials' outcomes row by row, on what the objective measures:
 - accuracy: the exact paired permutation test, which on right/wrong outcomes is McNemar's exact test
   (a binomial test on the rows exactly one of the two gets right: scipy.stats.binomtest);
@@ -20,20 +21,38 @@ picked that trial among many, so it leans towards adopting the tuned configurati
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 ALPHA = 0.05
 SELECTIONS = ("significant", "best")
-ROWS_ATTR = "dev_rows"  # the Optuna user attribute a complete trial's per-row dev outcomes live in
+ROWS_DIR = "tune_rows"  # beside tune.sqlite: ROWS_DIR/<study>/<trial number>.npy
 
 
-def encode_rows(metric: str, rows) -> list:
-    """A trial's per-row dev outcomes as JSON-ready numbers: labels as ints, nats rounded to 6 digits."""
-    arr = np.asarray(rows)
-    return [round(float(v), 6) for v in arr] if metric == "nll" else [int(v) for v in arr]
+def rows_path(run_dir: Path, study: str, number: int) -> Path:
+    return Path(run_dir) / ROWS_DIR / re.sub(r"[^\w.-]", "_", study) / f"{number}.npy"
+
+
+def save_rows(path: Path, metric: str, rows) -> None:
+    """A trial's per-row dev outcomes (labels as int64, nats as float64), written whole or not at all."""
+    arr = np.asarray(rows, dtype=np.float64 if metric == "nll" else np.int64)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.npy")
+    np.save(tmp, arr)
+    os.replace(tmp, path)
+
+
+def load_rows(path: Path) -> np.ndarray | None:
+    """save_rows' array, or None (a trial from before rows were kept, or a file that cannot be read)."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
 
 
 def _macro_f1(pred: np.ndarray, gold: np.ndarray, n_classes: int) -> np.ndarray:
@@ -111,6 +130,10 @@ class Choice:
     kept_preset: bool
     p_value: float | None
     note: str
+    reason: str  # one of REASONS: why this trial (what the report words in its language)
+
+
+REASONS = ("select_best", "no_preset", "preset_best", "no_rows", "mismatch", "significant", "noise")
 
 
 def decide(select: str, metric: str, best: dict, preset: dict | None, gold=None) -> Choice:
@@ -119,19 +142,24 @@ def decide(select: str, metric: str, best: dict, preset: dict | None, gold=None)
     if select not in SELECTIONS:
         raise ValueError(f"select: '{select}' is not one of {', '.join(SELECTIONS)}")
 
-    def take(t: dict, kept: bool, p: float | None, note: str) -> Choice:
-        return Choice(t["point"], t["dev"], t["trial"], best["trial"], kept, p, note)
+    def take(t: dict, kept: bool, p: float | None, reason: str, note: str) -> Choice:
+        return Choice(t["point"], t["dev"], t["trial"], best["trial"], kept, p, note, reason)
 
     if select == "best":
-        return take(best, False, None, "the best dev trial (--select best)")
+        return take(best, False, None, "select_best", "the best dev trial (--select best)")
     if preset is None:
-        return take(best, False, None, "the best dev trial: no complete preset trial to test it against")
+        return take(best, False, None, "no_preset", "the best dev trial: no complete preset trial to test it against")
     if best["trial"] == preset["trial"]:
-        return take(preset, True, None, "the preset: no trial beat it on dev")
+        return take(preset, True, None, "preset_best", "the preset: no trial beat it on dev")
     if best.get("rows") is None or preset.get("rows") is None:
-        return take(best, False, None, "the best dev trial: its per-row dev outcomes were not stored")
+        return take(best, False, None, "no_rows", "the best dev trial: its per-row dev outcomes were not stored")
+    n = {len(best["rows"]), len(preset["rows"])} | ({len(gold)} if gold is not None else set())
+    if len(n) > 1:  # a resumed study whose trials saw other dev rows (a changed file or dev fraction)
+        return take(best, False, None, "mismatch", "the best dev trial: its dev rows do not match the preset's or "
+                                                   "the dev split's")
     p = gain_p(metric, best["rows"], preset["rows"], gold)
     if p < ALPHA:
-        return take(best, False, p, f"trial {best['trial']}: better than the preset on dev (p = {p:.3g})")
-    return take(preset, True, p, f"the preset: trial {best['trial']}'s dev gain is within the dev noise "
-                                 f"(p = {p:.2g} >= {ALPHA:g})")
+        return take(best, False, p, "significant", f"trial {best['trial']}: better than the preset on dev "
+                                                   f"(p = {p:.3g})")
+    return take(preset, True, p, "noise", f"the preset: trial {best['trial']}'s dev gain is within the dev noise "
+                                          f"(p = {p:.2g} >= {ALPHA:g})")

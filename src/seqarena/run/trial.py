@@ -151,13 +151,15 @@ def run_trial(cell: Cell, metric: str, device: str = "cpu", data_dir: str | None
         if report is not None:
             report(float(row[key]), int(row["epoch"]))
 
-    res = fit(model, splits.train, test=None, dev=splits.dev, cfg=cell.train, device=resolve_device(device),
+    torch_dev = resolve_device(device)
+    res = fit(model, splits.train, test=None, dev=splits.dev, cfg=cell.train, device=torch_dev,
               seed=cell.seed, on_epoch=on_epoch, task=LM if cell.task == "lm" else CLASSIFY)
     value = float(res.history[res.selected_epoch - 1][key])
     if keep is not None:  # the model holds the selected epoch's weights
         from seqarena.train.task import nll_per_row, predict_logits
 
-        keep(nll_per_row(model, splits.dev) if cell.task == "lm" else predict_logits(model, splits.dev).argmax(-1).cpu())
+        dev, bs = splits.dev.to(torch_dev), cell.train.eval_batch_size  # where and how fit scored it
+        keep(nll_per_row(model, dev, bs) if cell.task == "lm" else predict_logits(model, dev, bs).argmax(-1).cpu())
     del model
     torch.set_grad_enabled(True)
     return value

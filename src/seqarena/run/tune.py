@@ -32,7 +32,7 @@ from seqarena.errors import InputError
 from seqarena.models.spaces import TRAIN, field_of
 from seqarena.run.cells import Cell, dataset
 from seqarena.run.search import hparams_of
-from seqarena.run.select import ROWS_ATTR, Choice, decide, encode_rows
+from seqarena.run.select import Choice, decide, load_rows, rows_path, save_rows
 from seqarena.run.trial import _decode, apply, dev_splits, own_values, preset_point, run_trial, suggest
 
 STUDY_FILE = "tune.sqlite"
@@ -84,6 +84,11 @@ def vocab_size(job: Job) -> int:
 
 def storage_url(out: Path) -> str:
     return f"sqlite:///{Path(out).resolve() / STUDY_FILE}"
+
+
+def run_dir(job: Job) -> Path:
+    """The run directory holding the study's store (and its trials' dev rows)."""
+    return Path(job.storage.removeprefix("sqlite:///")).parent
 
 
 def study_name(dataset_name: str, model: str) -> str:
@@ -212,7 +217,7 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
                 raise optuna.TrialPruned()
 
         def keep(rows) -> None:
-            trial.set_user_attr(ROWS_ATTR, encode_rows(job.metric, rows))
+            save_rows(rows_path(run_dir(job), job.study, trial.number), job.metric, rows)
 
         try:
             return run_trial(cell, job.metric, job.device, job.data_dir, report, keep=keep)
@@ -395,7 +400,7 @@ def chosen_point(job: Job) -> Choice | None:
 
     def view(t) -> dict:
         return {"point": {k: _decode(job.space[k], v) for k, v in t.params.items()}, "dev": float(t.value),
-                "trial": t.number, "rows": t.user_attrs.get(ROWS_ATTR)}
+                "trial": t.number, "rows": load_rows(rows_path(run_dir(job), job.study, t.number))}
 
     best = view(_best(job, done))
     preset = next((view(t) for t in done if t.user_attrs.get("preset")), None)
@@ -405,13 +410,15 @@ def chosen_point(job: Job) -> Choice | None:
     return decide(job.select, job.metric, best, preset, gold)
 
 
-def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[dict], metric_col: str) -> dict:
+def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[dict], metric_col: str,
+              choice: Choice | None = None) -> dict:
     """One study's summary row: trials by state, trial 0's (the preset's) and the best dev score, the
     best configuration beside the preset's, and on test the tuned mean, the baseline's (the untuned
     preset's rows, when given) and their paired test over matching (fold, seed)."""
     from seqarena.run.stats import paired_test
 
-    best, choice = best_point(job), chosen_point(job)
+    best = best_point(job)
+    choice = choice or chosen_point(job)  # the caller's, computed once per study
     preset = next((t for t in trials if t["preset"] and t["state"] == "complete"), None)
     base_point = own_values(job.base, job.space)
     hp = {**hparams_of(job.base.model.name, job.base.task), **job.base.model.kwargs()}
@@ -434,6 +441,7 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
         "best_params": json.dumps(best[0]) if best else None, "preset_params": json.dumps(base_point),
         "chosen_trial": choice.trial if choice else None, "kept_preset": choice.kept_preset if choice else True,
         "select": job.select, "select_p": choice.p_value if choice else None,
+        "select_reason": choice.reason if choice else None,
         "select_note": choice.note if choice else "no trial completed: the preset's configuration",
         "changes": ("; ".join(changes) or "none") if choice else "no trial completed: the preset's configuration",
     }
