@@ -174,7 +174,7 @@ def tune(
 
     def annotate(row: dict) -> dict:
         return {**row, "tuned": labels.get((row["dataset"], row["model"])), "tuning_budget": budget.describe(),
-                "tuning_trials": budget.trials, "tuning_minutes": budget.minutes}
+                "tuning_trials": budget.trials, "tuning_minutes": budget.minutes, "tuning_select": select}
 
     _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev, choices)  # trials so far
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU

@@ -345,6 +345,12 @@ MESSAGES: dict[str, str] = {
     "over the seeds and scored once on test.":
         " La clasificación es tras un presupuesto de ajuste igual ({budget}): la mejor configuración de cada "
         "modelo en dev, reentrenada con las semillas y evaluada una sola vez en test.",
+    " The ranking is after an equal tuning budget ({budget}): each model's best trial on dev where it beat the "
+    "preset's configuration beyond the dev noise (else the preset), re-run over the seeds and scored once on "
+    "test.":
+        " La clasificación es tras un presupuesto de ajuste igual ({budget}): la mejor prueba de cada modelo en "
+        "dev donde superó a la configuración del preset más allá del ruido de dev (si no, el preset), "
+        "reentrenada con las semillas y evaluada una sola vez en test.",
     "{n} trials or {m} minutes of trial time per model": "{n} pruebas o {m} minutos de tiempo de prueba por modelo",
     "{m} minutes of trial time per model": "{m} minutos de tiempo de prueba por modelo",
     "{n} trials per model": "{n} pruebas por modelo",

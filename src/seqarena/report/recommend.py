@@ -193,9 +193,14 @@ def recommend(rows: list[dict], constraints: Constraints = Constraints(), metric
                       result_ds.get("one_example", 0.0))
     tuned = next((r for r in rows if r.get("tuning_budget")), None)
     if tuned is not None:  # rows of `seqarena tune`: say what the ranking is after
-        reason += tr(" The ranking is after an equal tuning budget ({budget}): each model's best configuration on "
-                     "dev, re-run over the seeds and scored once on test.",
-                     budget=budget_phrase(tuned.get("tuning_trials"), tuned.get("tuning_minutes")))
+        budget = budget_phrase(tuned.get("tuning_trials"), tuned.get("tuning_minutes"))
+        if tuned.get("tuning_select") == "significant":
+            reason += tr(" The ranking is after an equal tuning budget ({budget}): each model's best trial on dev "
+                         "where it beat the preset's configuration beyond the dev noise (else the preset), re-run "
+                         "over the seeds and scored once on test.", budget=budget)
+        else:
+            reason += tr(" The ranking is after an equal tuning budget ({budget}): each model's best configuration "
+                         "on dev, re-run over the seeds and scored once on test.", budget=budget)
     return Recommendation(chosen, metric, cands, feasible, front, rejected, tied, reason)
 
 
