@@ -155,7 +155,7 @@ def test_a_study_keeps_the_preset_unless_the_best_is_beyond_noise(tiny_text, tmp
     assert c.kept_preset == want_preset and c.point["train.lr"] == (0.01 if want_preset else 0.02)
     s = summarize(job, rows, [], [], "test_acc")
     assert s["kept_preset"] == want_preset and s["best_trial"] != 0 and s["select"] == select
-    assert (s["changes"] == "none") == want_preset
+    assert (s["changes"] == "none") == want_preset and s["best_changes"] == "train.lr 0.01 → 0.02"
 
 
 def test_rows_live_beside_the_store_and_a_missing_or_broken_file_is_none(tmp_path):
@@ -182,6 +182,11 @@ def test_the_report_says_which_trial_and_why():
     assert "not tested against the preset: its dev rows differ" in _choice({**base, "select_p": None,
                                                                            "select_reason": "mismatch"})
     assert _choice({"best_trial": 4}) == "trial 4 (the best on dev)"  # a tune.json from before --select
+    from seqarena.report.tuning import _config_table
+
+    kept = {**base, "dataset": "d", "model": "m", "chosen_trial": 0, "kept_preset": True, "select_p": 0.3,
+            "select_reason": "noise", "changes": "none", "best_changes": "lr 1 → 2"}
+    assert _config_table([kept]).rows[0][3] == "(the preset's; the best trial had lr 1 → 2)"
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")

@@ -306,6 +306,7 @@ MESSAGES: dict[str, str] = {
         "test sobre las semillas finales (test del preset: de --baseline, '-' sin él)",
     "no trial completed: the preset's configuration": "ninguna prueba terminó: la configuración del preset",
     "(the preset's)": "(la del preset)",
+    "(the preset's; the best trial had {changes})": "(la del preset; la mejor prueba tenía {changes})",
     "final runs use": "las ejecuciones finales usan",
     "configuration (preset → used)": "configuración (preset → usada)",
     "The configuration each model's final runs used, beside the preset's (keys of its search space)":

@@ -107,6 +107,8 @@ def _config_table(summary: list[dict]) -> Table:
         what = str(r.get("changes") or "")
         if what in ("", "none"):
             what = tr("(the preset's)")
+            if r.get("kept_preset") and r.get("best_changes") and r.get("best_trial") != r.get("chosen_trial"):
+                what = tr("(the preset's; the best trial had {changes})", changes=r["best_changes"])
         body.append([str(r.get("dataset")), str(r.get("model")), _choice(r), what])
     return Table([tr("dataset"), tr("model"), tr("final runs use"), tr("configuration (preset → used)")], body,
                  caption=tr("The configuration each model's final runs used, beside the preset's (keys of its "

@@ -428,8 +428,10 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
         v = getattr(job.base.train, name[len(TRAIN):]) if name.startswith(TRAIN) else hp.get(name)
         return list(v) if isinstance(v, tuple) else v
 
-    changes = [f"{field_of(k)} {_short(own(k))} → {_short(v)}" for k, v in (choice.point if choice else {}).items()
-               if own(k) != v]
+    def changed(point: dict) -> list[str]:
+        return [f"{field_of(k)} {_short(own(k))} → {_short(v)}" for k, v in point.items() if own(k) != v]
+
+    changes = changed(choice.point) if choice else []
     row: dict[str, Any] = {
         "dataset": job.base.dataset, "model": job.base.model.name,
         "complete": sum(t["state"] == "complete" for t in trials),
@@ -442,6 +444,7 @@ def summarize(job: Job, trials: list[dict], final: list[dict], baseline: list[di
         "chosen_trial": choice.trial if choice else None, "kept_preset": choice.kept_preset if choice else True,
         "select": job.select, "select_p": choice.p_value if choice else None,
         "select_reason": choice.reason if choice else None,
+        "best_changes": "; ".join(changed(best[0])) if best else None,
         "select_note": choice.note if choice else "no trial completed: the preset's configuration",
         "changes": ("; ".join(changes) or "none") if choice else "no trial completed: the preset's configuration",
     }
