@@ -161,7 +161,8 @@ def test_a_study_keeps_the_preset_unless_the_best_is_beyond_noise(tiny_text, tmp
 def test_rows_live_beside_the_store_and_a_missing_or_broken_file_is_none(tmp_path):
     labels, nats = np.array([0, 3, 1, 2**40]), np.array([1.25, 0.5, 7.0])
     p = rows_path(tmp_path, "my data/set:1/gru", 3)
-    assert p.parent.parent == tmp_path / "tune_rows" and p.name == "3.npy"  # one folder per study, no odd names
+    assert p.parent.parent == tmp_path / "tune_rows" and p.name == "3.npy" and "/" not in p.parent.name
+    assert rows_path(tmp_path, "a/b_c", 0) != rows_path(tmp_path, "a_b/c", 0)  # one folder per study
     save_rows(p, "acc", labels)
     save_rows(rows_path(tmp_path, "s", 0), "nll", nats)
     assert np.array_equal(load_rows(p), labels) and np.allclose(load_rows(rows_path(tmp_path, "s", 0)), nats)
@@ -169,6 +170,11 @@ def test_rows_live_beside_the_store_and_a_missing_or_broken_file_is_none(tmp_pat
     assert load_rows(rows_path(tmp_path, "s", 9)) is None
     p.write_bytes(b"junk")
     assert load_rows(p) is None
+    p.write_bytes(b"")  # a file cut short by a crash
+    assert load_rows(p) is None
+    # a study run before the files kept its rows as an Optuna attribute: still read
+    assert np.array_equal(load_rows(rows_path(tmp_path, "old", 1), [1, 0, 1]), [1, 0, 1])
+    assert load_rows(rows_path(tmp_path, "old", 1), "junk") is None
 
 
 def test_the_report_says_which_trial_and_why():
@@ -196,3 +202,27 @@ def test_a_trial_keeps_its_dev_rows_on_a_gpu(tiny_text):
     score = run_trial(cell, "acc", device="cuda", keep=kept.append)
     gold = dev_splits(cell, None)[1].dev.labels.numpy()
     assert np.mean(np.asarray(kept[0]) == gold) == pytest.approx(score)
+
+
+def test_a_study_from_before_the_row_files_keeps_its_guard(tiny_text, tmp_path, monkeypatch):
+    """Trials that stored their dev rows as an Optuna attribute (before DIR/tune_rows): still tested."""
+    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.5\n[train]\nlr = 0.01\nepochs = 1\n[search.textcnn]\nreplace = true\n'
+                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
+    base = expand(spec)[0]
+    gold = dev_splits(base, None)[1].dev.labels.numpy()
+    monkeypatch.setattr(tune_mod, "run_trial", _fake({0.01: 2, 0.02: 1}, gold))
+    job = Job("tiny-text/textcnn", storage_url(tmp_path), base, spec.search_space("textcnn"), Budget(trials=3),
+              "acc", 0)
+    run_jobs([job])
+    import sqlite3
+
+    study = optuna.load_study(study_name=job.study, storage=job.storage)
+    with sqlite3.connect(tmp_path / "tune.sqlite") as db:  # move every trial's rows into the old attribute
+        for t in study.trials:
+            p = rows_path(tmp_path, job.study, t.number)
+            db.execute("INSERT INTO trial_user_attributes (trial_id, key, value_json) VALUES (?, ?, ?)",
+                       (t._trial_id, "dev_rows", json.dumps([int(v) for v in load_rows(p)])))
+            p.unlink()
+    c = chosen_point(job)
+    assert c.reason == "noise" and c.kept_preset

@@ -22,7 +22,6 @@ picked that trial among many, so it leans towards adopting the tuned configurati
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,15 @@ import numpy as np
 
 ALPHA = 0.05
 SELECTIONS = ("significant", "best")
-ROWS_DIR = "tune_rows"  # beside tune.sqlite: ROWS_DIR/<study>/<trial number>.npy
+ROWS_DIR = "tune_rows"  # beside tune.sqlite: ROWS_DIR/<study, percent-encoded>/<trial number>.npy
+ROWS_ATTR = "dev_rows"  # where studies run before ROWS_DIR kept them: an Optuna user attribute (a list)
 
 
 def rows_path(run_dir: Path, study: str, number: int) -> Path:
-    return Path(run_dir) / ROWS_DIR / re.sub(r"[^\w.-]", "_", study) / f"{number}.npy"
+    """One folder per study; percent-encoding keeps every study name apart ('a/b_c' and 'a_b/c')."""
+    from urllib.parse import quote
+
+    return Path(run_dir) / ROWS_DIR / quote(study, safe="") / f"{number}.npy"
 
 
 def save_rows(path: Path, metric: str, rows) -> None:
@@ -47,12 +50,16 @@ def save_rows(path: Path, metric: str, rows) -> None:
     os.replace(tmp, path)
 
 
-def load_rows(path: Path) -> np.ndarray | None:
-    """save_rows' array, or None (a trial from before rows were kept, or a file that cannot be read)."""
+def load_rows(path: Path, attr: Any = None) -> np.ndarray | None:
+    """save_rows' array; else the trial's `attr` (ROWS_ATTR, a list) from a study run before the files;
+    else None (no rows kept, or a file that cannot be read: empty after a crash, or junk)."""
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError, EOFError):
+        pass
+    if isinstance(attr, list) and attr and all(isinstance(v, (int, float)) for v in attr):
+        return np.asarray(attr)
+    return None
 
 
 def _macro_f1(pred: np.ndarray, gold: np.ndarray, n_classes: int) -> np.ndarray:

@@ -32,7 +32,7 @@ from seqarena.errors import InputError
 from seqarena.models.spaces import TRAIN, field_of
 from seqarena.run.cells import Cell, dataset
 from seqarena.run.search import hparams_of
-from seqarena.run.select import Choice, decide, load_rows, rows_path, save_rows
+from seqarena.run.select import ROWS_ATTR, Choice, decide, load_rows, rows_path, save_rows
 from seqarena.run.trial import _decode, apply, dev_splits, own_values, preset_point, run_trial, suggest
 
 STUDY_FILE = "tune.sqlite"
@@ -400,7 +400,7 @@ def chosen_point(job: Job) -> Choice | None:
 
     def view(t) -> dict:
         return {"point": {k: _decode(job.space[k], v) for k, v in t.params.items()}, "dev": float(t.value),
-                "trial": t.number, "rows": load_rows(rows_path(run_dir(job), job.study, t.number))}
+                "trial": t.number, "rows": load_rows(rows_path(run_dir(job), job.study, t.number), t.user_attrs.get(ROWS_ATTR))}
 
     best = view(_best(job, done))
     preset = next((view(t) for t in done if t.user_attrs.get("preset")), None)
