@@ -15,7 +15,8 @@ cells were spread over the workers.
 Tuning model by model makes a long run useful before it ends: the wall times of finished steps live in
 OUT/times.json, so after a stop the same command skips them and goes on with the next model (a step
 that was cut off is timed again from its restart; the stores keep what it had finished, so that time
-is then an underestimate, and the line says so).
+is then an underestimate, and the line says so). Each model's `tune.json` summary is kept as
+OUT/tune.MODEL.json when its call ends (the next call rewrites tuned/tune.json).
 
     python benchmarks/bench_tune.py --out runs/bench-tune                       # SST-2, 8 models, 20 trials, 3 seeds
     python benchmarks/bench_tune.py --datasets mr --fold-subset 0 --out runs/bench-tune-mr
@@ -126,7 +127,12 @@ def main() -> int:
     if a.kim_only:
         print(f"kim phase: {t_kim:,.0f} s; the same command without --kim-only tunes", flush=True)
         return 0
-    t_model = {m: steps.run(f"tune:{m}", [*tune, "--models", m]) for m in models}
+    t_model = {}
+    for m in models:  # each call rewrites tuned/tune.json: keep each model's summary as it finishes
+        ran = f"tune:{m}" not in steps.times
+        t_model[m] = steps.run(f"tune:{m}", [*tune, "--models", m])
+        if ran:
+            (a.out / f"tune.{m}.json").write_text((tuned_dir / "tune.json").read_text())
     subprocess.run([*tune, "--models", a.models], check=True)  # trains nothing: the full table and report
 
     kim, tuned = means(kim_dir), means(tuned_dir)
