@@ -483,3 +483,31 @@ def test_warmup_ramps_the_lr_and_leaves_old_hashes_alone():
     assert config_hash(TrainConfig()) != config_hash(TrainConfig(warmup_steps=10))
     with pytest.raises(FieldError):
         TrainConfig(warmup_steps=-1)
+
+
+def test_a_repeated_point_takes_its_twins_score_without_training(tiny_text, tmp_path, monkeypatch):
+    """Seeded training scores a point the same every time: in a two-point space, five trials train twice."""
+    from seqarena.run.select import load_rows, rows_path
+
+    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.2\n[train]\nlr = 0.01\n[search.textcnn]\nreplace = true\n'
+                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
+    trained = []
+
+    def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
+        trained.append(cell.train.lr)
+        keep([int(cell.train.lr * 100)] * 3)
+        return cell.train.lr * 10
+
+    monkeypatch.setattr(tune_mod, "run_trial", fake)
+    j = _job(tmp_path, expand(spec)[0], spec.search_space("textcnn"), Budget(trials=5))
+    run_jobs([j])
+    rows = trial_rows(j)
+    assert len(rows) == 5 and all(r["state"] == "complete" and r["counted"] for r in rows)
+    assert sorted(trained) == sorted(set(trained)) and len(trained) == len({r["params"] for r in rows})
+    for r in rows:
+        lr = json.loads(r["params"])["train.lr"]
+        assert r["value"] == pytest.approx(lr * 10)
+        assert list(load_rows(rows_path(tmp_path, j.study, r["trial"]))) == [int(lr * 100)] * 3
+    repeats = [r for r in rows if r["note"] and "same point as trial" in r["note"]]
+    assert len(repeats) == 5 - len(trained)

@@ -211,6 +211,14 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
             trial.set_user_attr("invalid", str(e))
             raise optuna.TrialPruned() from None
 
+        twin = _twin(trial)
+        if twin is not None:  # the same point, trained already with the same seed: its score, not a re-run
+            trial.set_user_attr("repeat_of", twin.number)
+            rows = load_rows(rows_path(run_dir(job), job.study, twin.number), twin.user_attrs.get(ROWS_ATTR))
+            if rows is not None:
+                save_rows(rows_path(run_dir(job), job.study, trial.number), job.metric, rows)
+            return float(twin.value)
+
         def report(score: float, epoch: int) -> None:
             trial.report(score, epoch)
             if trial.should_prune():
@@ -228,6 +236,14 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
 
             trial.set_user_attr("error", error_line(e))
             raise
+
+    def _twin(trial):
+        """A complete trial of the same point: training is seeded, so it would score the same again (in
+        tiny discrete spaces, the n-gram's orders or a baseline's choices, TPE proposes repeats)."""
+        from optuna.trial import TrialState
+
+        return next((t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                     if t.number != trial.number and t.params == trial.params and t.value is not None), None)
 
     if worker > 0:
         _wait_for_queue(study)
@@ -365,7 +381,9 @@ def trial_rows(job: Job) -> list[dict]:
                      "value": value if value is None or math.isfinite(value) else None,
                      "epochs_reported": len(t.intermediate_values), "seconds": secs,
                      "preset": bool(t.user_attrs.get("preset")),
-                     "note": t.user_attrs.get("invalid") or t.user_attrs.get("error") or t.user_attrs.get("lost"),
+                     "note": t.user_attrs.get("invalid") or t.user_attrs.get("error") or t.user_attrs.get("lost") or (
+                         f"the same point as trial {t.user_attrs['repeat_of']}: its score, not trained again"
+                         if t.user_attrs.get("repeat_of") is not None else None),
                      "params": json.dumps(t.params)})
     return rows
 
