@@ -121,6 +121,15 @@ def test_the_kept_dev_rows_score_what_the_trial_returned(tiny_text, model):
     assert pred.shape == gold.shape and np.mean(pred == gold) == pytest.approx(score)
 
 
+def _two_point_study():
+    """TextCNN on tiny-text, half of train as dev, the preset's lr 0.01 or 0.02: the spec, its base cell, dev labels."""
+    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.5\n[train]\nlr = 0.01\nepochs = 1\n[search.textcnn]\nreplace = true\n'
+                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
+    base = expand(spec)[0]
+    return spec, base, dev_splits(base, None)[1].dev.labels.numpy()
+
+
 def _fake(levels: dict[float, int], gold: np.ndarray):
     """A trial whose dev predictions get `levels[lr]` more rows wrong than all right (none: all right)."""
     def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
@@ -135,11 +144,7 @@ def _fake(levels: dict[float, int], gold: np.ndarray):
                                                     ("best", 1, False)])
 def test_a_study_keeps_the_preset_unless_the_best_is_beyond_noise(tiny_text, tmp_path, monkeypatch, select, gap,
                                                                   want_preset):
-    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
-                      'dev_fraction = 0.5\n[train]\nlr = 0.01\nepochs = 1\n[search.textcnn]\nreplace = true\n'
-                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
-    base = expand(spec)[0]
-    gold = dev_splits(base, None)[1].dev.labels.numpy()
+    spec, base, gold = _two_point_study()
     assert len(gold) > 2 * gap
     monkeypatch.setattr(tune_mod, "run_trial", _fake({0.01: 2 * gap, 0.02: gap}, gold))
     job = Job("tiny-text/textcnn", storage_url(tmp_path), base, spec.search_space("textcnn"), Budget(trials=4),
@@ -206,11 +211,7 @@ def test_a_trial_keeps_its_dev_rows_on_a_gpu(tiny_text):
 
 def test_a_study_from_before_the_row_files_keeps_its_guard(tiny_text, tmp_path, monkeypatch):
     """Trials that stored their dev rows as an Optuna attribute (before DIR/tune_rows): still tested."""
-    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
-                      'dev_fraction = 0.5\n[train]\nlr = 0.01\nepochs = 1\n[search.textcnn]\nreplace = true\n'
-                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
-    base = expand(spec)[0]
-    gold = dev_splits(base, None)[1].dev.labels.numpy()
+    spec, base, gold = _two_point_study()
     monkeypatch.setattr(tune_mod, "run_trial", _fake({0.01: 2, 0.02: 1}, gold))
     job = Job("tiny-text/textcnn", storage_url(tmp_path), base, spec.search_space("textcnn"), Budget(trials=3),
               "acc", 0)

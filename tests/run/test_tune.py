@@ -254,11 +254,15 @@ def test_the_same_seed_gives_the_same_trials(tiny_text, tmp_path):
     assert runs[0] == runs[1]
 
 
+def _lr_spec(table: str, lr: str):
+    """TextCNN on tiny-text (CV, 20 % dev) with `table` added and only train.lr searched, over `lr`."""
+    return parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      f'dev_fraction = 0.2\n{table}[search.textcnn]\nreplace = true\n"train.lr" = {lr}\n', "t.toml")
+
+
 def test_hopeless_trials_are_pruned(tiny_text, tmp_path, monkeypatch):
     """After three trials that reach 0.9, a trial at 0.5 is stopped at the first epoch the rule reads by the median rule."""
-    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
-                      'dev_fraction = 0.2\n[hparams.textcnn]\nn_filters = 8\n[search.textcnn]\nreplace = true\n'
-                      '"train.lr" = {kind = "log", low = 1e-3, high = 1e-2}\n', "t.toml")
+    spec = _lr_spec("[hparams.textcnn]\nn_filters = 8\n", "{kind = \"log\", low = 1e-3, high = 1e-2}")
     calls = []
 
     def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
@@ -489,9 +493,7 @@ def test_a_repeated_point_takes_its_twins_score_without_training(tiny_text, tmp_
     """Seeded training scores a point the same every time: in a two-point space, five trials train twice."""
     from seqarena.run.select import load_rows, rows_path
 
-    spec = parse_spec('models = ["textcnn"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
-                      'dev_fraction = 0.2\n[train]\nlr = 0.01\n[search.textcnn]\nreplace = true\n'
-                      '"train.lr" = {kind = "choice", values = [0.01, 0.02]}\n', "t.toml")
+    spec = _lr_spec("[train]\nlr = 0.01\n", "{kind = \"choice\", values = [0.01, 0.02]}")
     trained = []
 
     def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
