@@ -17,7 +17,8 @@ from seqarena.run import tune as tune_mod
 from seqarena.run.select import decide, gain_p, load_rows, rows_path, save_rows, statistic
 from seqarena.run.spec import expand, parse_spec
 from seqarena.run.trial import dev_splits, run_trial
-from seqarena.run.tune import Budget, Job, chosen_point, run_jobs, storage_url, summarize, trial_rows
+from seqarena.run.tune import Budget, Job, run_jobs, storage_url
+from seqarena.run.tune_results import chosen_point, summarize, trial_rows
 from seqarena.train.metrics import macro_f1
 
 RNG = np.random.default_rng(0)

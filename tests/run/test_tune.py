@@ -28,7 +28,8 @@ from seqarena.run.cells import classifier_names
 from seqarena.run.evp import evp_curve, expected_max
 from seqarena.run.search import default_space, hparams_of, space_for
 from seqarena.run.spec import expand, parse_spec
-from seqarena.run.tune import Budget, Job, run_jobs, run_trial, storage_url, trial_rows
+from seqarena.run.tune import Budget, Job, run_jobs, run_trial, storage_url
+from seqarena.run.tune_results import trial_rows
 from tests.run.tiny_text import make_tiny_text
 
 SPEC = """
@@ -454,7 +455,7 @@ def test_every_default_space_holds_the_presets_configuration(preset):
         base = next(c for c in expand(spec) if c.model.name == m)
         point = preset_point(base, spec.search_space(m))
         assert point is not None, m
-        cell = tune_mod.apply(base, {k: tune_mod._decode(spec.search_space(m)[k], v) for k, v in point.items()})
+        cell = tune_mod.apply(base, {k: trial_mod._decode(spec.search_space(m)[k], v) for k, v in point.items()})
         hp = hparams_of(m)  # the point is exactly the preset's configuration
         assert {**hp, **cell.model.kwargs()} == {**hp, **base.model.kwargs()} and cell.train == base.train, m
 

@@ -23,7 +23,8 @@ from seqarena.run import tune as tune_mod
 from seqarena.run.cells import Cell
 from seqarena.run.protocol import Protocol
 from seqarena.run.search import default_space, hparams_of
-from seqarena.run.tune import Budget, Job, best_point, evp_rows, run_jobs, run_trial, storage_url, trial_rows
+from seqarena.run.tune import Budget, Job, run_jobs, run_trial, storage_url
+from seqarena.run.tune_results import best_point, evp_rows, trial_rows
 
 NAMES = ["ANA", "ANABEL", "BEA", "BELEN", "ELENA", "LEA", "NELA", "ALBA", "ABEL", "ELBA", "LENA", "ANABELLA",
          "NOA", "LOLA", "OLENA", "BENA", "NEL", "LEON", "NOEL", "LEONA", "ELOA", "NELLA", "BELA", "LEANA",
@@ -77,7 +78,7 @@ def test_the_names_presets_configuration_is_a_point_of_every_space(corpus):
         space = spec.search_space(base.model.name)
         point = tune_mod.preset_point(base, space)
         assert point is not None, base.model.name
-        cell = tune_mod.apply(base, {k: tune_mod._decode(space[k], v) for k, v in point.items()}, vocab=30)
+        cell = tune_mod.apply(base, {k: trial_mod._decode(space[k], v) for k, v in point.items()}, vocab=30)
         hp = hparams_of(base.model.name, "lm")
         assert {**hp, **cell.model.kwargs()} == {**hp, **base.model.kwargs()} and cell.train == base.train
 

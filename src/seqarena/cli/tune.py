@@ -34,8 +34,9 @@ from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, model_names, preset_names, with_overrides
 from seqarena.run.select import SELECTIONS
-from seqarena.run.tune import (OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, check_study, chosen_point, dev_splits,
-                               evp_rows, lower_is_better, run_jobs, storage_url, study_name, summarize, trial_rows, vocab_size)
+from seqarena.run.tune import (OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, check_study, dev_splits, lower_is_better,
+                               run_jobs, storage_url, study_name, vocab_size)
+from seqarena.run.tune_results import chosen_point, evp_rows, summarize, trial_rows
 from seqarena.runtime import available_cores, resolve_device
 
 MAX_TRIALS = 100_000
