@@ -25,6 +25,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -36,8 +37,6 @@ ROWS_ATTR = "dev_rows"  # where studies run before ROWS_DIR kept them: an Optuna
 
 def rows_path(run_dir: Path, study: str, number: int) -> Path:
     """One folder per study; percent-encoding keeps every study name apart ('a/b_c' and 'a_b/c')."""
-    from urllib.parse import quote
-
     return Path(run_dir) / ROWS_DIR / quote(study, safe="") / f"{number}.npy"
 
 

@@ -51,13 +51,18 @@ def _best(job: Job, done: list):
     return max(done, key=lambda t: (sign * t.value, -t.number))  # the earliest of equal scores
 
 
+def _point(job: Job, t) -> dict[str, Any]:
+    """A trial's sampled values, decoded into the point `apply` takes."""
+    return {k: _decode(job.space[k], v) for k, v in t.params.items()}
+
+
 def best_point(job: Job) -> tuple[dict[str, Any], float, int] | None:
     """(the best complete trial's point, its dev score, its number), or None when none completed."""
     done = _complete(job)
     if not done:
         return None
     best = _best(job, done)
-    return {k: _decode(job.space[k], v) for k, v in best.params.items()}, float(best.value), best.number
+    return _point(job, best), float(best.value), best.number
 
 
 def chosen_point(job: Job) -> Choice | None:
@@ -68,7 +73,7 @@ def chosen_point(job: Job) -> Choice | None:
         return None
 
     def view(t) -> dict:
-        return {"point": {k: _decode(job.space[k], v) for k, v in t.params.items()}, "dev": float(t.value),
+        return {"point": _point(job, t), "dev": float(t.value),
                 "trial": t.number, "rows": load_rows(rows_path(run_dir(job), job.study, t.number), t.user_attrs.get(ROWS_ATTR))}
 
     best = view(_best(job, done))
