@@ -2,7 +2,8 @@
 
 1. `seqarena compare --preset kim` on the dataset and every model below (the untuned baseline), timed;
 2. `seqarena tune --preset kim`, one model at a time (in --models order), `--trials N` each, the same
-   seeds, with the first run as `--baseline`, each call timed;
+   seeds, with the first run as `--baseline` (a model that keeps its preset takes its final cells from
+   it instead of training them again), each call timed;
 3. one last `seqarena tune` over all the models (every study's budget is spent and every final cell is
    stored, so it trains nothing): the tuned comparison table with its paired tests, and the report.
 
@@ -106,6 +107,7 @@ def main() -> int:
     p.add_argument("--trials", type=int, default=20)
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--fold-subset", default=None, help="for CV datasets (MR): e.g. 0")
+    p.add_argument("--pruner", default=None, help="tune's --pruner [default: tune's own, halving]")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, required=True)
@@ -121,7 +123,8 @@ def main() -> int:
     if a.fold_subset:
         common += ["--fold-subset", a.fold_subset]
     kim_dir, tuned_dir = a.out / "kim", a.out / "tuned"
-    tune = [*exe, "tune", *common, "--trials", str(a.trials), "--baseline", str(kim_dir), "--out", str(tuned_dir)]
+    tune = [*exe, "tune", *common, "--trials", str(a.trials), "--baseline", str(kim_dir), "--out", str(tuned_dir),
+            *(["--pruner", a.pruner] if a.pruner else [])]
 
     t_kim = steps.run("kim", [*exe, "compare", *common, "--models", a.models, "--out", str(kim_dir)])
     if a.kim_only:

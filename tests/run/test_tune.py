@@ -261,24 +261,72 @@ def _lr_spec(table: str, lr: str):
                       f'dev_fraction = 0.2\n{table}[search.textcnn]\nreplace = true\n"train.lr" = {lr}\n', "t.toml")
 
 
-def test_hopeless_trials_are_pruned(tiny_text, tmp_path, monkeypatch):
-    """After three trials that reach 0.9, a trial at 0.5 is stopped at the first epoch the rule reads by the median rule."""
+def _job_with(tmp_path: Path, base, space, budget: Budget, pruner: str) -> Job:
+    return Job(f"{base.dataset}/{base.model.name}", storage_url(tmp_path), base, space, budget, "acc", 0, pruner=pruner)
+
+
+@pytest.mark.parametrize("pruner,states", [
+    # halving: at epoch 4 a trial goes on only as the best third of those there (the best of fewer than 3)
+    ("halving", ["complete", "pruned", "complete", "pruned", "pruned"]),
+    # the median rule waits for 3 complete trials, then stops one below their median at an epoch
+    ("median", ["complete", "complete", "complete", "pruned", "pruned"]),
+    ("none", ["complete"] * 5),
+])
+def test_hopeless_trials_are_pruned(tiny_text, tmp_path, monkeypatch, pruner, states):
+    """Trials whose dev score is 0.9, 0.8, 0.95, 0.85, 0.5 at every epoch: each rule stops the ones it
+    should, at the first epoch the rules read."""
     spec = _lr_spec("[hparams.textcnn]\nn_filters = 8\n", "{kind = \"log\", low = 1e-3, high = 1e-2}")
+    scores = [0.9, 0.8, 0.95, 0.85, 0.5]
     calls = []
 
     def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
-        good = len(calls) < 3
+        score = scores[len(calls)]
         calls.append(0)
         for epoch in range(1, 6):
-            report(0.9 if good else 0.5, epoch)
-        return 0.9 if good else 0.5
+            report(score, epoch)
+        return score
 
     monkeypatch.setattr(tune_mod, "run_trial", fake)
-    j = _job(tmp_path, expand(spec)[0], spec.search_space("textcnn"), Budget(trials=5))
+    j = _job_with(tmp_path, expand(spec)[0], spec.search_space("textcnn"), Budget(trials=5), pruner)
     run_jobs([j])
     rows = trial_rows(j)
-    assert [r["state"] for r in rows] == ["complete"] * 3 + ["pruned"] * 2
-    assert rows[3]["epochs_reported"] == tune_mod.PRUNE_AFTER + 1  # the median rule's first epoch
+    assert [r["state"] for r in rows] == states
+    assert all(r["epochs_reported"] == tune_mod.PRUNE_AFTER + 1 for r in rows if r["state"] == "pruned")
+
+
+def test_halving_promotes_past_its_second_rung_only_the_best_third(tiny_text, tmp_path, monkeypatch):
+    """Successive halving's rungs are epochs 4 and 12: a trial level with the others at epoch 4 but not
+    in the best third at epoch 12 stops there, after 12 epochs; one that leads at epoch 12 goes on."""
+    spec = _lr_spec("[hparams.textcnn]\nn_filters = 8\n", "{kind = \"log\", low = 1e-3, high = 1e-2}")
+    late = [None, None, 0.95, 0.7, 0.96]  # the score from epoch 12 on (None: 0.9 throughout)
+    curves = [lambda e, x=x: 0.9 if x is None or e < 12 else x for x in late]
+    calls = []
+
+    def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
+        curve = curves[len(calls)]
+        calls.append(0)
+        for epoch in range(1, 16):
+            report(curve(epoch), epoch)
+        return curve(15)
+
+    monkeypatch.setattr(tune_mod, "run_trial", fake)
+    j = _job_with(tmp_path, expand(spec)[0], spec.search_space("textcnn"), Budget(trials=5), "halving")
+    run_jobs([j])
+    rows = trial_rows(j)
+    # at epoch 12, [0.9, 0.9, 0.95, 0.7]: the 0.7 is not the best of four (the best third, at least one)
+    assert [r["state"] for r in rows] == ["complete"] * 3 + ["pruned", "complete"]
+    assert rows[3]["epochs_reported"] == (tune_mod.PRUNE_AFTER + 1) * tune_mod.HALVING_RATE
+
+
+def test_a_study_is_not_resumed_with_another_pruner(tiny_text, tmp_path):
+    spec = parse_spec('models = ["tfidf_lr"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.2\n', "t.toml")
+    base, space = expand(spec)[0], spec.search_space("tfidf_lr")
+    run_jobs([_job_with(tmp_path, base, space, Budget(trials=2), "halving")])
+    with pytest.raises(InputError, match="pruned with --pruner halving; resume it with the same --pruner"):
+        run_jobs([_job_with(tmp_path, base, space, Budget(trials=3), "median")])
+    run_jobs([_job_with(tmp_path, base, space, Budget(trials=3), "halving")])
+    assert sum(r["counted"] for r in trial_rows(_job_with(tmp_path, base, space, Budget(trials=3), "halving"))) == 3
 
 
 def test_a_budget_in_minutes_stops_a_study(tiny_text, tmp_path, monkeypatch):
@@ -342,11 +390,45 @@ def test_tune_command_end_to_end(tmp_path, capsys, monkeypatch):
     assert "<h2>Ajuste</h2>" in es and "presupuesto de ajuste igual (3 pruebas por modelo)" in es
 
 
+def test_a_kept_presets_final_cells_come_from_the_baseline(tmp_path, capsys, monkeypatch):
+    """With one trial each model keeps its preset: its final cells are the preset's own cells (the
+    configuration hash compare gave them), so they are copied from --baseline with no training; trained
+    again without a baseline they score exactly what the baseline measured (training is seeded)."""
+    spec = write_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    common = ["--config", spec, "--seeds", "2", "--fold-subset", "0", "--jobs", "1", "--threads", "1"]
+    assert cli("compare", *common, "--out", tmp_path / "base") == 0
+    assert cli("tune", *common, "--trials", "1", "--out", tmp_path / "reused", "--baseline", tmp_path / "base") == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "4 final cell(s) of kept presets (textcnn, tfidf_lr) taken from --baseline" in err
+    base = {(r["model"], r["fold"], r["seed"]): r for r in json.loads((tmp_path / "base/results.json").read_text())["rows"]}
+    reused = json.loads((tmp_path / "reused/results.json").read_text())["rows"]
+    summary = json.loads((tmp_path / "reused/tune.json").read_text())["summary"]
+    assert all(s["kept_preset"] for s in summary) and len(reused) == 4
+    for r in reused:
+        b = base[(r["model"], r["fold"], r["seed"])]
+        assert r["reused_from"].endswith(b["cell_id"]) and r["config_hash"] == b["config_hash"]
+        assert r["test_acc"] == b["test_acc"] and r["tuned"] == "tuned (1 trials)"
+        assert r["experiment"] == "tiny-tuned-tiny" and r["cell_id"] != b["cell_id"]
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "reused/results.sqlite") as db:  # no training time counted for them
+        assert db.execute("SELECT COUNT(*) FROM results WHERE started_at IS NULL AND status = 'done'").fetchone() == (4,)
+    assert cli("tune", *common, "--trials", "1", "--out", tmp_path / "reused", "--baseline", tmp_path / "base") == 0
+    assert "taken from --baseline" not in capsys.readouterr().err  # done already: nothing copied twice
+    assert cli("tune", *common, "--trials", "1", "--out", tmp_path / "trained") == 0
+    trained = json.loads((tmp_path / "trained/results.json").read_text())["rows"]
+    assert all("reused_from" not in r for r in trained)
+    assert sorted((r["model"], r["seed"], r["test_acc"]) for r in trained) == sorted(
+        (r["model"], r["seed"], r["test_acc"]) for r in reused)
+
+
 @pytest.mark.parametrize("argv,what", [
     (["--trials", "0"], "--trials must be >= 1"),
     (["--budget-minutes", "-1"], "--budget-minutes must be"),
     (["--budget-minutes", "nan"], "--budget-minutes must be"),
     (["--show-space", "nosuch"], "--show-space: unknown 'nosuch'"),
+    (["--pruner", "asha"], "--pruner: unknown 'asha'"),
 ])
 def test_bad_flags_are_one_line_exit_2(argv, what, capsys):
     with pytest.raises(SystemExit) as e:

@@ -29,13 +29,13 @@ from seqarena.fsutil import check_output_dir
 from seqarena.models import list_models
 from seqarena.models.spaces import describe
 from seqarena.report.i18n import LANGS, check_lang
-from seqarena.run.cells import classifier_names, dataset, is_sparse
+from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, model_names, preset_names, with_overrides
 from seqarena.run.select import SELECTIONS
-from seqarena.run.tune import (OBJECTIVES, PRUNE_AFTER, Budget, Job, apply, check_study, dev_splits, lower_is_better,
-                               run_jobs, storage_url, study_name, vocab_size)
+from seqarena.run.tune import (OBJECTIVES, PRUNERS, Budget, Job, apply, check_study, describe_pruner, dev_splits,
+                               lower_is_better, run_jobs, storage_url, study_name, vocab_size)
 from seqarena.run.tune_results import chosen_point, evp_rows, summarize, trial_rows
 from seqarena.runtime import available_cores, resolve_device
 
@@ -61,6 +61,11 @@ def tune(
         "significant", "--select", help="Which configuration the final runs use: significant (the best trial, unless "
                                         "its dev gain over the preset is within the dev noise by a paired test over "
                                         "the dev examples, p >= 0.05: then the preset) or best (the best dev trial)."),
+    pruner: str = typer.Option(
+        "halving", "--pruner", help="How hopeless trials stop, from their dev score after each epoch: halving "
+                                    "(successive halving: past epochs 4, 12, ... only the best third of the trials "
+                                    "that got there go on), median (below the median of earlier trials at that "
+                                    "epoch, from epoch 4) or none."),
     show_space: str | None = typer.Option(None, "--show-space", metavar="MODEL", help="Print MODEL's search space (with the spec's [search.MODEL]) and exit."),
     baseline: Path | None = typer.Option(
         None, "--baseline", help="A `compare --out DIR` of the untuned preset: the report shows tuned minus preset."),
@@ -89,7 +94,7 @@ def tune(
                                               "to the vectors' width (not searched)."),
     embedding_mode: Optional[str] = typer.Option(None, "--embedding-mode", help=MODE_HELP),
 ) -> None:
-    """Give every model the same tuning budget on dev (Optuna TPE, pruned by the median rule), then re-run
+    """Give every model the same tuning budget on dev (Optuna TPE, hopeless trials pruned by --pruner), then re-run
     each model's chosen configuration (--select: the best trial where it beats the preset beyond the dev
     noise) over --seeds and score it once on test: the comparison table, marked tuned (N trials), and a
     report with expected-validation-performance curves.
@@ -106,7 +111,8 @@ def tune(
     check_min("--threads", threads, 1)
     check_min("--folds", folds, 2, MAX_FOLDS)
     for flag, value, choices in (("--executor", executor, EXECUTORS), ("--protocol", protocol, PROTOCOLS),
-                                 ("--metric", metric, OBJECTIVES), ("--select", select, SELECTIONS)):
+                                 ("--metric", metric, OBJECTIVES), ("--select", select, SELECTIONS),
+                                 ("--pruner", pruner, PRUNERS)):
         if value is not None and value not in choices:
             parse_list(value, flag, list(choices))
     if show_space is not None:
@@ -153,7 +159,7 @@ def tune(
             base = next(c for c in cells if c.dataset == ds and c.model.name == m)  # first seed and fold
             space = vectors.fixed_width(spec.search_space(m)) if base.embeddings is not None else spec.search_space(m)
             study_jobs.append(Job(study_name(ds, m), storage_url(out), base, space, budget,
-                                  OBJECTIVES[metric], seed, str(dev), ddir, select))
+                                  OBJECTIVES[metric], seed, str(dev), ddir, select, pruner))
     for j in study_jobs:  # no dev split, or a study run over another space: refused before any work
         if (out / "tune.sqlite").exists():
             check_study(j)
@@ -178,6 +184,11 @@ def tune(
                 "tuning_trials": budget.trials, "tuning_minutes": budget.minutes, "tuning_select": select}
 
     _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev, choices)  # trials so far
+    if baseline is not None:  # a kept preset's final cells were measured by the baseline: its rows, not a re-run
+        kept = {(j.base.dataset, j.base.model.name) for j in study_jobs
+                if choices[j.study] is None or choices[j.study].kept_preset}
+        reuse_baseline_cells(baseline, out, [c for _, cs in parts for c in cs if (c.dataset, c.model.name) in kept],
+                             annotate, ddir)
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
     final_jobs = jobs or (0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), n_cells)))
     final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate,
@@ -223,17 +234,73 @@ def _search(study_jobs: list[Job], budget: Budget, executor: str, workers: int, 
 
 
 def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job], choices: dict) -> Spec:
-    """The spec of one dataset's final runs: each model's chosen configuration (--select) as its own tables."""
+    """The spec of one dataset's final runs: each model's chosen configuration (--select) as its own tables.
+    A model whose preset is kept keeps the spec's tables as they are, so its cells are the preset's cells
+    (the same configuration hash as `compare` gives them) and a --baseline's rows can stand for them."""
     per_model, train_per_model = dict(spec.per_model), dict(spec.train_per_model)
     for j in study_jobs:
         choice = choices[j.study]
-        cell = apply(j.base, choice.point, vocab_size(j)) if choice else j.base
+        if choice is None or choice.kept_preset:  # the spec's own tables: the preset's cells, as compare ran them
+            continue
+        cell = apply(j.base, choice.point, vocab_size(j))
         per_model[j.base.model.name] = cell.model.kwargs()
         if not is_sparse(j.base.model.name):
             train_per_model[j.base.model.name] = asdict(cell.train)
     return replace(spec, name=f"{spec.name}-tuned-{ds}", datasets=(ds,), files={k: v for k, v in spec.files.items()
                                                                               if k == ds},
                    per_model=per_model, train_per_model=train_per_model)
+
+
+def reuse_baseline_cells(baseline: Path, out: Path, cells: list, annotate, ddir: str | None = None) -> int:
+    """Store in OUT the baseline's done row of each of `cells` (a kept preset's final cells) that the
+    baseline measured: the same dataset, model, configuration hash (model, training, protocol, data),
+    fold and seed, and for CV the same fold assignment. Each copy takes the cell's own ids and says where
+    it came from (`reused_from`); it has no start time, so it counts no training seconds. A cell already
+    done in OUT, or one the baseline lacks, is left to `execute` (trained as usual). Returns how many."""
+    import numpy as np
+
+    from seqarena.run.store import ResultsStore
+
+    path = baseline / "results.sqlite"
+    if not cells or not path.is_file():
+        return 0
+    src = ResultsStore.open_readonly(path)
+    try:
+        index = {(r.get("dataset"), r.get("model"), r.get("config_hash"), r.get("fold"), r.get("seed")): r
+                 for r in src.rows("done")}
+        folds_ok: dict[tuple, bool] = {}
+        dst = ResultsStore(out / "results.sqlite")
+        try:
+            done = dst.done_ids()
+            n = 0
+            for c in cells:
+                row = index.get((c.dataset, c.model.name, c.config_hash, c.fold, c.seed))
+                if row is None or c.cell_id in done:
+                    continue
+                if c.fold is not None:  # the baseline's folds must be the ones this run assigns
+                    key = (c.dataset, c.data_ref, c.protocol.folds, c.protocol.split_seed)
+                    if key not in folds_ok:
+                        theirs = src.folds(c.dataset, c.protocol.folds, c.protocol.split_seed)
+                        folds_ok[key] = theirs is not None and np.array_equal(
+                            theirs, fold_assignment(c.data_ref, ddir, c.protocol.folds, c.protocol.split_seed))
+                    if not folds_ok[key]:
+                        continue
+                copy = {k: v for k, v in row.items() if k not in _STORE_FIELDS}
+                dst.put(annotate({**copy, **c.ids(), "reused_from": f"{path} {row['cell_id']}"}))
+                n += 1
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if n:
+        models = ", ".join(dict.fromkeys(c.model.name for c in cells))
+        err_console.print(f"tune: {n} final cell(s) of kept presets ({models}) taken from --baseline {baseline} "
+                          "(the same configuration, data, fold and seed), not trained again",
+                          markup=False, highlight=False, soft_wrap=True)
+    return n
+
+
+_STORE_FIELDS = ("status", "error", "started_at", "updated_at", "owner", "lease_until", "attempts", "row_json")
 
 
 def _baseline_rows(d: Path) -> list[dict]:
@@ -253,7 +320,8 @@ def _write_tune_json(out: Path, study_jobs: list[Job], trials_all: list[dict], f
     settings = {"budget": budget.describe(), "trials": budget.trials, "budget_minutes": budget.minutes,
                 "metric": metric, "seed": seed, "seeds": len(spec.seeds), "spec": spec.name,
                 "select": study_jobs[0].select if study_jobs else None,
-                "sampler": "optuna TPESampler", "pruner": f"optuna MedianPruner(n_startup_trials=3, n_warmup_steps={PRUNE_AFTER + 1})",
+                "sampler": "optuna TPESampler", "pruner": study_jobs[0].pruner if study_jobs else None,
+                "pruning": describe_pruner(study_jobs[0].pruner) if study_jobs else None,
                 "spaces": {j.study: j.space for j in study_jobs}}
     write_json(out, envelope("tune", dev, settings, trials_all, summary=summary,
                              evp=evp_rows(trials_all, lower=lower_is_better(OBJECTIVES[metric]))))

@@ -274,18 +274,25 @@ MESSAGES: dict[str, str] = {
     "Tuning": "Ajuste",
     "dataset": "conjunto de datos",
     "Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
-    "from each model's search space; the median rule stopped trials whose dev score after an epoch was "
-    "worse than the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+    "from each model's search space; {pruning}. Objective: dev {metric}. Trial 0 is the spec's own "
     "configuration where the space can express it. The test split was never evaluated during tuning; "
     "each model's chosen configuration was then re-run over {seeds} seed(s) and scored once on test (the "
     "results table).":
         "Cada modelo tuvo el mismo presupuesto: {budget}. El muestreador TPE de Optuna (semilla {seed}) propuso "
-        "configuraciones del espacio de búsqueda de cada modelo; la regla de la mediana detuvo las pruebas cuya "
-        "puntuación en dev tras una época fue peor que la mediana de las pruebas anteriores en esa época. "
+        "configuraciones del espacio de búsqueda de cada modelo; {pruning}. "
         "Objetivo: {metric} en dev. La prueba 0 es la configuración de la propia especificación donde el espacio "
         "puede expresarla. La partición de test nunca se evaluó durante el ajuste; después, la "
         "configuración elegida de cada modelo se reentrenó con {seeds} semilla(s) y se evaluó una sola vez en test (la "
         "tabla de resultados).",
+    "successive halving stopped trials: past epochs 4, 12, ... only the best third of the trials "
+    "that had reached that epoch went on":
+        "la reducción sucesiva a la mitad (successive halving) detuvo pruebas: pasadas las épocas 4, 12, ... solo "
+        "siguió el mejor tercio de las pruebas que habían llegado a esa época",
+    "no trial was pruned": "no se podó ninguna prueba",
+    "the median rule stopped trials whose dev score after an epoch was worse than the median of "
+    "earlier trials there":
+        "la regla de la mediana detuvo las pruebas cuya puntuación en dev tras una época fue peor que la mediana "
+        "de las pruebas anteriores en esa época",
     "Expected validation performance: the expected best dev score of n trials drawn from the trials each "
     "study ran, ± one std (pruned trials count with the best dev score they reached).":
         "Rendimiento de validación esperado: la mejor puntuación en dev esperada de n pruebas extraídas de las "

@@ -11,6 +11,18 @@ from seqarena.report.recommend import budget_phrase
 from seqarena.report.tables import Table
 
 
+def _pruning(pruner) -> str:
+    """The pruning clause of the section's first paragraph; tune.json files written before --pruner
+    existed name Optuna's MedianPruner (or nothing)."""
+    if pruner == "halving":
+        return tr("successive halving stopped trials: past epochs 4, 12, ... only the best third of the trials "
+                  "that had reached that epoch went on")
+    if pruner == "none":
+        return tr("no trial was pruned")
+    return tr("the median rule stopped trials whose dev score after an epoch was worse than the median of "
+              "earlier trials there")
+
+
 def tuning_section(run: RunData, colors: dict):
     from seqarena.report.document import Section
 
@@ -21,12 +33,11 @@ def tuning_section(run: RunData, colors: dict):
     metric = tr("nats/char (lower is better)") if lm else tr("macro-F1") if s.get("metric") == "macro_f1" else tr("accuracy")
     b: list = [
         tr("Every model had the same budget: {budget}. Optuna's TPE sampler (seed {seed}) proposed configurations "
-           "from each model's search space; the median rule stopped trials whose dev score after an epoch was "
-           "worse than the median of earlier trials there. Objective: dev {metric}. Trial 0 is the spec's own "
+           "from each model's search space; {pruning}. Objective: dev {metric}. Trial 0 is the spec's own "
            "configuration where the space can express it. The test split was never evaluated during tuning; "
            "each model's chosen configuration was then re-run over {seeds} seed(s) and scored once on test (the "
            "results table).", budget=budget_phrase(s.get("trials"), s.get("budget_minutes")), seed=s.get("seed", "?"),
-           metric=metric, seeds=s.get("seeds", "?")),
+           pruning=_pruning(s.get("pruner")), metric=metric, seeds=s.get("seeds", "?")),
     ]
     if s.get("select") == "significant":
         b.append(tr("Which configuration the final runs use: the best trial replaced the preset's only where it "

@@ -4,8 +4,9 @@ One Optuna study per (dataset, model) in the run directory's `tune.sqlite` (Optu
 SQLite). Each trial is a cell of the spec (its first seed, its first fold for CV datasets) with the
 sampled hyperparameters and training fields put in; it trains on that cell's training rows and is
 scored on its dev rows after every epoch. The test split is removed before training starts, so a
-trial can never score it. Hopeless trials are pruned from their per-epoch dev scores (the median
-rule: a trial below the median of earlier trials at the same epoch stops). Trial 0 of every study is
+trial can never score it. Hopeless trials are pruned from their per-epoch dev scores (PRUNERS:
+successive halving by default, a trial going on past epochs 4, 12, ... only while it is in the best
+third of the trials that reached that epoch; or the median rule; or none). Trial 0 of every study is
 the spec's own configuration (the preset) where the space can express it, so tuning starts from it.
 
 A study stops when it holds `trials` finished trials (complete, pruned, or failed by an error of
@@ -40,6 +41,14 @@ LOWER_IS_BETTER = ("nll",)
 # the median rule applies from epoch PRUNE_AFTER + 1 on: measured on SST-2, Transformers sit at chance for
 # two or three epochs before they learn (docs/tuning.md), so earlier epochs say nothing about a trial
 PRUNE_AFTER = 3
+HALVING_RATE = 3  # successive halving keeps the best 1/3 of the trials at each rung (epochs 4, 12, 36, ...)
+PRUNERS = {
+    "halving": "successive halving: a trial goes on past epochs {a}, {b}, ... only while its dev score is in the "
+               "best third of the trials that reached that epoch",
+    "median": "the median rule: a trial stops once its dev score is below the median of the earlier trials at "
+              "the same epoch, from epoch {a} on",
+    "none": "no pruning: every trial trains all its epochs",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,24 @@ class Job:
     device: str = "cpu"
     data_dir: str | None = None
     select: str = "significant"  # which trial the final runs use (run/select.py)
+    pruner: str = "halving"  # one of PRUNERS
+
+
+def describe_pruner(name: str) -> str:
+    """The pruning rule in words (tune.json's settings, the report)."""
+    return PRUNERS[name].format(a=PRUNE_AFTER + 1, b=(PRUNE_AFTER + 1) * HALVING_RATE)
+
+
+def make_pruner(name: str):
+    """Optuna's pruner for PRUNERS[name]; every rule reads epochs from PRUNE_AFTER + 1 on."""
+    optuna = _optuna()
+    if name == "halving":  # Optuna's (asynchronous) successive halving, the pruning rule of ASHA
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=PRUNE_AFTER + 1, reduction_factor=HALVING_RATE)
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=PRUNE_AFTER + 1)
+    if name == "none":
+        return optuna.pruners.NopPruner()
+    raise ValueError(f"pruner: '{name}' is not one of {', '.join(PRUNERS)}")
 
 
 def lower_is_better(metric: str) -> bool:
@@ -147,7 +174,7 @@ def open_study(job: Job, worker: int = 0):
     optuna = _optuna()
     n = job.budget.trials or 20
     sampler = optuna.samplers.TPESampler(seed=job.seed + worker, n_startup_trials=max(2, min(10, n // 4)))
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=PRUNE_AFTER + 1)
+    pruner = make_pruner(job.pruner)
     direction = "minimize" if lower_is_better(job.metric) else "maximize"
     return optuna.create_study(storage=_storage(job.storage), study_name=job.study, direction=direction,
                                sampler=sampler, pruner=pruner, load_if_exists=True)
@@ -166,6 +193,11 @@ def check_study(job: Job) -> None:
     if stored is not None and study.get_trials(deepcopy=False) and stored != json.loads(json.dumps(job.space)):
         raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
                          "space; its trials would not be comparable: give another --out, or the same [search] tables")
+    if study.get_trials(deepcopy=False):
+        pruned_by = study.user_attrs.get("pruner", "median")  # studies from before --pruner used the median rule
+        if pruned_by != job.pruner:
+            raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was pruned with "
+                             f"--pruner {pruned_by}; resume it with the same --pruner, or give another --out")
 
 
 def prepare(job: Job) -> dict:
@@ -184,6 +216,7 @@ def prepare(job: Job) -> dict:
     point = preset_point(job.base, job.space)
     if first:
         study.set_user_attr("space", job.space)
+        study.set_user_attr("pruner", job.pruner)
         study.set_user_attr("base", {"hparams": job.base.model.kwargs(), "cell_id": job.base.cell_id})
         if point is not None:
             study.enqueue_trial(point, user_attrs={"preset": True})
