@@ -266,7 +266,7 @@ def _job_with(tmp_path: Path, base, space, budget: Budget, pruner: str) -> Job:
 
 
 @pytest.mark.parametrize("pruner,states", [
-    # halving: at epoch 4 a trial goes on only as the best third of those there (the best of fewer than 3)
+    # halving: at epoch 4 a trial goes on only in the best third of the scores there (the best of fewer than 6)
     ("halving", ["complete", "pruned", "complete", "pruned", "pruned"]),
     # the median rule waits for 3 complete trials, then stops one below their median at an epoch
     ("median", ["complete", "complete", "complete", "pruned", "pruned"]),
@@ -316,6 +316,33 @@ def test_halving_promotes_past_its_second_rung_only_the_best_third(tiny_text, tm
     # at epoch 12, [0.9, 0.9, 0.95, 0.7]: the 0.7 is not the best of four (the best third, at least one)
     assert [r["state"] for r in rows] == ["complete"] * 3 + ["pruned", "complete"]
     assert rows[3]["epochs_reported"] == (tune_mod.PRUNE_AFTER + 1) * tune_mod.HALVING_RATE
+
+
+def test_the_preset_trial_is_never_pruned(tiny_text, tmp_path, monkeypatch):
+    """With workers in parallel a quicker trial can reach a rung first with a better score; the preset
+    (trial 0, what the best trial is tested against) still completes, while a later trial as poor is
+    pruned. The quicker trial is written into the study while the preset trains, as a worker would."""
+    spec = _lr_spec("[hparams.textcnn]\nn_filters = 8\n", "{kind = \"log\", low = 1e-3, high = 1e-2}")
+    j = _job_with(tmp_path, expand(spec)[0], spec.search_space("textcnn"), Budget(trials=3), "halving")
+    calls = []
+
+    def fake(cell, metric, device="cpu", data_dir=None, report=None, keep=None):
+        if not calls:  # the preset: another worker's trial has reached epoch 4 with 0.95 meanwhile
+            study = optuna.load_study(study_name=j.study, storage=j.storage)
+            study.add_trial(optuna.trial.create_trial(
+                params={"train.lr": 5e-3}, distributions={"train.lr": optuna.distributions.FloatDistribution(
+                    1e-3, 1e-2, log=True)}, value=0.95, intermediate_values={4: 0.95},
+                system_attrs={"completed_rung_0": 0.95}))
+        calls.append(0)
+        for epoch in range(1, 6):
+            report(0.5, epoch)
+        return 0.5
+
+    monkeypatch.setattr(tune_mod, "run_trial", fake)
+    run_jobs([j])
+    rows = trial_rows(j)
+    assert rows[0]["preset"] and rows[0]["state"] == "complete" and rows[0]["epochs_reported"] == 5
+    assert [r["state"] for r in rows[1:]] == ["complete", "pruned"]  # the inserted one, then one as poor
 
 
 def test_a_study_is_not_resumed_with_another_pruner(tiny_text, tmp_path):

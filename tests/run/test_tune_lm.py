@@ -128,8 +128,8 @@ def test_a_study_minimises_dev_nats_per_char(corpus, tmp_path):
 
 
 def test_pruned_lm_trials_keep_their_lowest_score(corpus, tmp_path, monkeypatch):
-    """The median rule stops trials whose nats/char is above the median; such a trial is scored by the
-    lowest value it reported (max() would take its first epoch's)."""
+    """The pruner (successive halving, the default) stops trials whose nats/char is worse than the best
+    third's; such a trial is scored by the lowest value it reported (max() would take its first epoch's)."""
     def fake(cell, metric, device, data_dir, report, keep=None):
         level = 1.0 + 4 * cell.model.kwargs()["dropout"]  # a worse trial at every epoch, falling with epochs
         for e in range(1, 9):

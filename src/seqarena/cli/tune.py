@@ -188,7 +188,7 @@ def tune(
         kept = {(j.base.dataset, j.base.model.name) for j in study_jobs
                 if choices[j.study] is None or choices[j.study].kept_preset}
         reuse_baseline_cells(baseline, out, [c for _, cs in parts for c in cs if (c.dataset, c.model.name) in kept],
-                             annotate, ddir)
+                             annotate, ddir, str(dev))
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
     final_jobs = jobs or (0 if executor == "ray" else 1 if dev.type != "cpu" else max(1, min(available_cores(), n_cells)))
     final = execute(parts, out, executor, final_jobs, threads, str(dev), ddir, address, metric, False, False, annotate,
@@ -251,14 +251,18 @@ def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job], choices: dict) -> Sp
                    per_model=per_model, train_per_model=train_per_model)
 
 
-def reuse_baseline_cells(baseline: Path, out: Path, cells: list, annotate, ddir: str | None = None) -> int:
+def reuse_baseline_cells(baseline: Path, out: Path, cells: list, annotate, ddir: str | None = None,
+                         device: str = "cpu") -> int:
     """Store in OUT the baseline's done row of each of `cells` (a kept preset's final cells) that the
-    baseline measured: the same dataset, model, configuration hash (model, training, protocol, data),
-    fold and seed, and for CV the same fold assignment. Each copy takes the cell's own ids and says where
-    it came from (`reused_from`); it has no start time, so it counts no training seconds. A cell already
-    done in OUT, or one the baseline lacks, is left to `execute` (trained as usual). Returns how many."""
-    import numpy as np
+    baseline measured as this run would: the same dataset, model, configuration hash (model, training,
+    protocol, file data, vectors), fold and seed, the same split sizes and (CV) fold assignment, on the
+    same device and torch version. Each copy takes the cell's own ids and names its source
+    (`reused_from`); it has no start time in OUT's store (no training happened in this run). A cell OUT's
+    store has seen in any state, or one the baseline lacks, is left to `execute` (trained as usual).
+    Returns how many were copied."""
+    import torch
 
+    from seqarena.run.protocol import fold_digest, resolve_splits
     from seqarena.run.store import ResultsStore
 
     path = baseline / "results.sqlite"
@@ -268,36 +272,38 @@ def reuse_baseline_cells(baseline: Path, out: Path, cells: list, annotate, ddir:
     try:
         index = {(r.get("dataset"), r.get("model"), r.get("config_hash"), r.get("fold"), r.get("seed")): r
                  for r in src.rows("done")}
-        folds_ok: dict[tuple, bool] = {}
-        dst = ResultsStore(out / "results.sqlite")
-        try:
-            done = dst.done_ids()
-            n = 0
-            for c in cells:
-                row = index.get((c.dataset, c.model.name, c.config_hash, c.fold, c.seed))
-                if row is None or c.cell_id in done:
-                    continue
-                if c.fold is not None:  # the baseline's folds must be the ones this run assigns
-                    key = (c.dataset, c.data_ref, c.protocol.folds, c.protocol.split_seed)
-                    if key not in folds_ok:
-                        theirs = src.folds(c.dataset, c.protocol.folds, c.protocol.split_seed)
-                        folds_ok[key] = theirs is not None and np.array_equal(
-                            theirs, fold_assignment(c.data_ref, ddir, c.protocol.folds, c.protocol.split_seed))
-                    if not folds_ok[key]:
-                        continue
-                copy = {k: v for k, v in row.items() if k not in _STORE_FIELDS}
-                dst.put(annotate({**copy, **c.ids(), "reused_from": f"{path} {row['cell_id']}"}))
-                n += 1
-        finally:
-            dst.close()
     finally:
         src.close()
-    if n:
-        models = ", ".join(dict.fromkeys(c.model.name for c in cells))
-        err_console.print(f"tune: {n} final cell(s) of kept presets ({models}) taken from --baseline {baseline} "
-                          "(the same configuration, data, fold and seed), not trained again",
-                          markup=False, highlight=False, soft_wrap=True)
-    return n
+
+    def same_measurement(row: dict, c) -> bool:
+        where = "cpu" if is_sparse(c.model.name) else device
+        if row.get("device") != where or row.get("torch_version") != torch.__version__:
+            return False
+        splits = resolve_splits(dataset(c.data_ref, ddir), c.protocol, c.fold, c.seed)
+        sizes = (len(splits.train), len(splits.dev) if splits.dev else 0, len(splits.test))
+        if (row.get("n_train"), row.get("n_dev"), row.get("n_test")) != sizes:
+            return False
+        return c.fold is None or row.get("fold_digest") == fold_digest(
+            fold_assignment(c.data_ref, ddir, c.protocol.folds, c.protocol.split_seed))
+
+    dst = ResultsStore(out / "results.sqlite")
+    copied: list[str] = []
+    try:
+        seen = dst.statuses()
+        for c in cells:
+            row = index.get((c.dataset, c.model.name, c.config_hash, c.fold, c.seed))
+            if row is None or c.cell_id in seen or not same_measurement(row, c):
+                continue
+            copy = {k: v for k, v in row.items() if k not in _STORE_FIELDS}
+            dst.put(annotate({**copy, **c.ids(), "reused_from": f"{path} {row['cell_id']}"}))
+            copied.append(c.model.name)
+    finally:
+        dst.close()
+    if copied:
+        err_console.print(f"tune: {len(copied)} final cell(s) of kept presets ({', '.join(dict.fromkeys(copied))}) "
+                          f"taken from --baseline {baseline} (the same configuration, data, fold, seed and device), "
+                          "not trained again", markup=False, highlight=False, soft_wrap=True)
+    return len(copied)
 
 
 _STORE_FIELDS = ("status", "error", "started_at", "updated_at", "owner", "lease_until", "attempts", "row_json")

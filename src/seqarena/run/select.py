@@ -151,8 +151,9 @@ def decide(select: str, metric: str, best: dict, preset: dict | None, gold=None)
     def take(t: dict, kept: bool, p: float | None, reason: str, note: str) -> Choice:
         return Choice(t["point"], t["dev"], t["trial"], best["trial"], kept, p, note, reason)
 
-    if select == "best":
-        return take(best, False, None, "select_best", "the best dev trial (--select best)")
+    if select == "best":  # the preset's own trial may be the best: then its configuration is kept
+        kept = preset is not None and best["trial"] == preset["trial"]
+        return take(best, kept, None, "select_best", "the best dev trial (--select best)")
     if preset is None:
         return take(best, False, None, "no_preset", "the best dev trial: no complete preset trial to test it against")
     if best["trial"] == preset["trial"]:

@@ -38,7 +38,7 @@ STUDY_FILE = "tune.sqlite"
 # --metric -> the dev score the study optimises: maximised, except the language models' nats/char
 OBJECTIVES = {"accuracy": "acc", "macro_f1": "macro_f1", "nll": "nll"}
 LOWER_IS_BETTER = ("nll",)
-# the median rule applies from epoch PRUNE_AFTER + 1 on: measured on SST-2, Transformers sit at chance for
+# every pruner reads epochs from PRUNE_AFTER + 1 on: measured on SST-2, Transformers sit at chance for
 # two or three epochs before they learn (docs/tuning.md), so earlier epochs say nothing about a trial
 PRUNE_AFTER = 3
 HALVING_RATE = 3  # successive halving keeps the best 1/3 of the trials at each rung (epochs 4, 12, 36, ...)
@@ -182,7 +182,8 @@ def open_study(job: Job, worker: int = 0):
 
 def check_study(job: Job) -> None:
     """Refuse, before any work: a dataset without a dev split (not N failed trials), and resuming a
-    study that was run over another search space (its trials would not be comparable)."""
+    study that was run over another search space (its trials would not be comparable) or pruned by
+    another rule (a study stored before --pruner existed was pruned by the median rule)."""
     dev_splits(job.base, job.data_dir)
     optuna = _optuna()
     try:
@@ -250,9 +251,14 @@ def work(job: Job, worker: int = 0, threads: int | None = None) -> int:
                 save_rows(rows_path(run_dir(job), job.study, trial.number), job.metric, rows)
             return float(twin.value)
 
+        preset = bool(trial.user_attrs.get("preset"))
+
         def report(score: float, epoch: int) -> None:
             trial.report(score, epoch)
-            if trial.should_prune():
+            # the pruner hears the preset too (halving records its score at each rung), but the preset
+            # always completes: it is what the best trial is tested against (run/select.py), and with
+            # workers in parallel a quicker trial can reach a rung first with a better score
+            if trial.should_prune() and not preset:
                 raise optuna.TrialPruned()
 
         def keep(rows) -> None:
