@@ -76,9 +76,10 @@ def means(run_dir: Path) -> dict[str, float]:
 
 
 def cell_seconds(run_dir: Path) -> dict[str, float]:
-    """Summed seconds of the stored cells per model (started to finished)."""
+    """Summed seconds of the stored cells per model (started to finished; a row copied from the
+    baseline has no start here and counts 0)."""
     with sqlite3.connect(run_dir / "results.sqlite") as db:
-        rows = db.execute("SELECT model, SUM(updated_at - started_at) FROM results GROUP BY model").fetchall()
+        rows = db.execute("SELECT model, COALESCE(SUM(updated_at - started_at), 0) FROM results GROUP BY model").fetchall()
     return dict(rows)
 
 

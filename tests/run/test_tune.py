@@ -318,6 +318,18 @@ def test_halving_promotes_past_its_second_rung_only_the_best_third(tiny_text, tm
     assert rows[3]["epochs_reported"] == (tune_mod.PRUNE_AFTER + 1) * tune_mod.HALVING_RATE
 
 
+def test_a_study_stored_before_the_pruner_flag_resumes_as_median(tiny_text, tmp_path):
+    spec = parse_spec('models = ["tfidf_lr"]\ndatasets = ["tiny-text"]\n[protocol]\nkind = "cv"\nfolds = 3\n'
+                      'dev_fraction = 0.2\n', "t.toml")
+    base, space = expand(spec)[0], spec.search_space("tfidf_lr")
+    run_jobs([_job_with(tmp_path, base, space, Budget(trials=2), "median")])
+    study = optuna.load_study(study_name="tiny-text/tfidf_lr", storage=storage_url(tmp_path))
+    study._storage.set_study_user_attr(study._study_id, "pruner", None)  # as an older seqarena left it
+    with pytest.raises(InputError, match="pruned with --pruner median"):
+        run_jobs([_job_with(tmp_path, base, space, Budget(trials=3), "halving")])
+    run_jobs([_job_with(tmp_path, base, space, Budget(trials=3), "median")])
+
+
 def test_the_preset_trial_is_never_pruned(tiny_text, tmp_path, monkeypatch):
     """With workers in parallel a quicker trial can reach a rung first with a better score; the preset
     (trial 0, what the best trial is tested against) still completes, while a later trial as poor is

@@ -195,7 +195,7 @@ def check_study(job: Job) -> None:
         raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
                          "space; its trials would not be comparable: give another --out, or the same [search] tables")
     if study.get_trials(deepcopy=False):
-        pruned_by = study.user_attrs.get("pruner", "median")  # studies from before --pruner used the median rule
+        pruned_by = study.user_attrs.get("pruner") or "median"  # studies from before --pruner: the median rule
         if pruned_by != job.pruner:
             raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was pruned with "
                              f"--pruner {pruned_by}; resume it with the same --pruner, or give another --out")
