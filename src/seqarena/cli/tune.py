@@ -29,7 +29,7 @@ from seqarena.fsutil import check_output_dir
 from seqarena.models import list_models
 from seqarena.models.spaces import describe
 from seqarena.report.i18n import LANGS, check_lang
-from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse
+from seqarena.run.cells import classifier_names, dataset, fold_assignment, is_sparse, split_sizes
 from seqarena.run.executors import EXECUTORS
 from seqarena.run.protocol import MAX_FOLDS, PROTOCOLS
 from seqarena.run.spec import Spec, expand, model_names, preset_names, with_overrides
@@ -185,8 +185,7 @@ def tune(
 
     _write_tune_json(out, study_jobs, trials_all, [], [], budget, metric, seed, spec, dev, choices)  # trials so far
     if baseline is not None:  # a kept preset's final cells were measured by the baseline: its rows, not a re-run
-        kept = {(j.base.dataset, j.base.model.name) for j in study_jobs
-                if choices[j.study] is None or choices[j.study].kept_preset}
+        kept = {(j.base.dataset, j.base.model.name) for j in study_jobs if _keeps_preset(choices[j.study])}
         reuse_baseline_cells(baseline, out, [c for _, cs in parts for c in cs if (c.dataset, c.model.name) in kept],
                              annotate, ddir, str(dev))
     n_cells = sum(len(c) for _, c in parts)  # compare's default: a worker per core on CPU, 1 on GPU
@@ -240,7 +239,7 @@ def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job], choices: dict) -> Sp
     per_model, train_per_model = dict(spec.per_model), dict(spec.train_per_model)
     for j in study_jobs:
         choice = choices[j.study]
-        if choice is None or choice.kept_preset:  # the spec's own tables: the preset's cells, as compare ran them
+        if _keeps_preset(choice):  # the spec's own tables: the preset's cells, as compare ran them
             continue
         cell = apply(j.base, choice.point, vocab_size(j))
         per_model[j.base.model.name] = cell.model.kwargs()
@@ -249,6 +248,11 @@ def _tuned_spec(spec: Spec, ds: str, study_jobs: list[Job], choices: dict) -> Sp
     return replace(spec, name=f"{spec.name}-tuned-{ds}", datasets=(ds,), files={k: v for k, v in spec.files.items()
                                                                               if k == ds},
                    per_model=per_model, train_per_model=train_per_model)
+
+
+def _keeps_preset(choice) -> bool:
+    """Whether a model's final runs are its preset's own cells: no trial completed, or the preset chosen."""
+    return choice is None or choice.kept_preset
 
 
 def reuse_baseline_cells(baseline: Path, out: Path, cells: list, annotate, ddir: str | None = None,
@@ -279,9 +283,8 @@ def reuse_baseline_cells(baseline: Path, out: Path, cells: list, annotate, ddir:
         where = "cpu" if is_sparse(c.model.name) else device
         if row.get("device") != where or row.get("torch_version") != torch.__version__:
             return False
-        splits = resolve_splits(dataset(c.data_ref, ddir), c.protocol, c.fold, c.seed)
-        sizes = (len(splits.train), len(splits.dev) if splits.dev else 0, len(splits.test))
-        if (row.get("n_train"), row.get("n_dev"), row.get("n_test")) != sizes:
+        sizes = split_sizes(resolve_splits(dataset(c.data_ref, ddir), c.protocol, c.fold, c.seed))
+        if {k: row.get(k) for k in sizes} != sizes:
             return False
         return c.fold is None or row.get("fold_digest") == fold_digest(
             fold_assignment(c.data_ref, ddir, c.protocol.folds, c.protocol.split_seed))

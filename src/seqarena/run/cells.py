@@ -118,6 +118,11 @@ def fold_assignment(ref: str | FileSource, data_dir: str | None, k: int, split_s
     return assign_folds(pool.labels.numpy(), k, split_seed)
 
 
+def split_sizes(splits: Splits) -> dict[str, int]:
+    """The rows a classifier cell was measured on, as its result row records them."""
+    return {"n_train": len(splits.train), "n_dev": len(splits.dev) if splits.dev else 0, "n_test": len(splits.test)}
+
+
 def run_cell(
     cell: Cell,
     device: str = "auto",
@@ -148,8 +153,8 @@ def run_cell(
     row.update(labels=json.dumps(data.label_names), per_class=json.dumps(scores["per_class"]),
                confusion=json.dumps(scores["confusion"]), vocab_size=data.vocab_size)
     row.update(vectors.row_fields(cell, data, splits.train))
-    row = {**cell.ids(), **row, "n_train": len(splits.train), "n_dev": len(splits.dev) if splits.dev else 0,
-           "n_test": len(splits.test), "data_time_s": data_time, "wall_time_s": time.perf_counter() - t0}
+    row = {**cell.ids(), **row, **split_sizes(splits), "data_time_s": data_time,
+           "wall_time_s": time.perf_counter() - t0}
     if cell.fold is not None:
         row["fold_digest"] = fold_digest(fold_assignment(cell.data_ref, data_dir, cell.protocol.folds,
                                                          cell.protocol.split_seed))

@@ -42,12 +42,12 @@ LOWER_IS_BETTER = ("nll",)
 # two or three epochs before they learn (docs/tuning.md), so earlier epochs say nothing about a trial
 PRUNE_AFTER = 3
 HALVING_RATE = 3  # successive halving keeps the best 1/3 of the trials at each rung (epochs 4, 12, 36, ...)
-PRUNERS = {
-    "halving": "successive halving: a trial goes on past epochs {a}, {b}, ... only while its dev score is in the "
-               "best third of the trials that reached that epoch",
-    "median": "the median rule: a trial stops once its dev score is below the median of the earlier trials at "
-              "the same epoch, from epoch {a} on",
-    "none": "no pruning: every trial trains all its epochs",
+PRUNERS = {  # --pruner -> Optuna's pruner and its arguments; every rule reads epochs from PRUNE_AFTER + 1 on
+    # successive halving (the rule of ASHA): past epochs 4, 12, 36, ... only the best third go on
+    "halving": ("SuccessiveHalvingPruner", {"min_resource": PRUNE_AFTER + 1, "reduction_factor": HALVING_RATE}),
+    # the median rule: below the median of earlier trials at that epoch, once 3 trials are complete
+    "median": ("MedianPruner", {"n_startup_trials": 3, "n_warmup_steps": PRUNE_AFTER + 1}),
+    "none": ("NopPruner", {}),
 }
 
 
@@ -82,20 +82,21 @@ class Job:
 
 
 def describe_pruner(name: str) -> str:
-    """The pruning rule in words (tune.json's settings, the report)."""
-    return PRUNERS[name].format(a=PRUNE_AFTER + 1, b=(PRUNE_AFTER + 1) * HALVING_RATE)
+    """The pruner with its arguments, as tune.json's settings record it."""
+    cls, kwargs = _pruner_spec(name)
+    return f"optuna {cls}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
 
 
 def make_pruner(name: str):
-    """Optuna's pruner for PRUNERS[name]; every rule reads epochs from PRUNE_AFTER + 1 on."""
-    optuna = _optuna()
-    if name == "halving":  # Optuna's (asynchronous) successive halving, the pruning rule of ASHA
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=PRUNE_AFTER + 1, reduction_factor=HALVING_RATE)
-    if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=PRUNE_AFTER + 1)
-    if name == "none":
-        return optuna.pruners.NopPruner()
-    raise ValueError(f"pruner: '{name}' is not one of {', '.join(PRUNERS)}")
+    """Optuna's pruner for PRUNERS[name]."""
+    cls, kwargs = _pruner_spec(name)
+    return getattr(_optuna().pruners, cls)(**kwargs)
+
+
+def _pruner_spec(name: str) -> tuple[str, dict]:
+    if name not in PRUNERS:
+        raise ValueError(f"pruner: '{name}' is not one of {', '.join(PRUNERS)}")
+    return PRUNERS[name]
 
 
 def lower_is_better(metric: str) -> bool:
@@ -190,11 +191,11 @@ def check_study(job: Job) -> None:
         study = optuna.load_study(study_name=job.study, storage=_storage(job.storage))
     except KeyError:  # no such study yet
         return
-    stored = study.user_attrs.get("space")
-    if stored is not None and study.get_trials(deepcopy=False) and stored != json.loads(json.dumps(job.space)):
+    stored, trials = study.user_attrs.get("space"), study.get_trials(deepcopy=False)
+    if stored is not None and trials and stored != json.loads(json.dumps(job.space)):
         raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was run over another search "
                          "space; its trials would not be comparable: give another --out, or the same [search] tables")
-    if study.get_trials(deepcopy=False):
+    if trials:
         pruned_by = study.user_attrs.get("pruner") or "median"  # studies from before --pruner: the median rule
         if pruned_by != job.pruner:
             raise InputError(f"{job.storage.removeprefix('sqlite:///')}: study '{job.study}' was pruned with "
